@@ -1,0 +1,3 @@
+from groundswell.cli.main import run
+
+run()

@@ -1,0 +1,177 @@
+"""The workspace config file, ``groundswell.toml``: trusted, but validated key by key.
+
+Later issues add sections (lexicons, metrics, reports); each is validated here so that a typo
+is reported with the key that holds it, not discovered as a crash half-way through a job.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from groundswell.errors import ConfigError
+
+CONFIG_NAME = "groundswell.toml"
+
+TEMPLATE = """\
+# Groundswell workspace configuration. Every key is optional; the values shown are defaults.
+
+[workspace]
+name = "{name}"
+# Timezone that analyses use when none is given (IANA name, e.g. "Europe/Amsterdam").
+timezone = "UTC"
+
+[import]
+# Records per batch; each batch is committed in one transaction.
+batch_size = 50000
+# Records dated outside this window are quarantined as absurd (e.g. 1970-01-01, 2999).
+# The latest allowed time is always "now + future_tolerance_days".
+earliest = "1990-01-01"
+future_tolerance_days = 2
+# A single record (a JSON line, an XML row) larger than this is quarantined, not read into memory.
+max_record_mb = 16
+# A compressed file that expands more than this many times its size is refused as a bomb.
+max_expansion_ratio = 200
+
+[store]
+# DuckDB memory limit and threads. Memory is the buffer pool, not a hard cap on the process.
+memory_limit = "1GB"
+threads = 2
+"""
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    batch_size: int = 50_000
+    earliest: datetime = datetime(1990, 1, 1, tzinfo=UTC)
+    future_tolerance_days: float = 2.0
+    max_record_mb: float = 16.0
+    max_expansion_ratio: float = 200.0
+
+    @property
+    def max_record_bytes(self) -> int:
+        return int(self.max_record_mb * 1024 * 1024)
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    memory_limit: str = "1GB"
+    threads: int = 2
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str = "workspace"
+    timezone: str = "UTC"
+    imports: ImportSettings = field(default_factory=ImportSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def _get(section: dict[str, Any], prefix: str, key: str, kind: type, default: Any) -> Any:
+    if key not in section:
+        return default
+    value = section[key]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise ConfigError(
+            f"{prefix}.{key}", f"must be a {kind.__name__}, got {type(value).__name__} {value!r}"
+        )
+    return value
+
+
+def _positive(key: str, value: float) -> float:
+    if value <= 0:
+        raise ConfigError(key, f"must be positive, got {value}")
+    return value
+
+
+def check_timezone(key: str, name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(key, f"unknown timezone {name!r}; use an IANA name such as "
+                          "'UTC' or 'Europe/Amsterdam'") from None
+    return name
+
+
+def parse(text: str) -> Config:
+    """Parse and validate config text."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError("file", f"is not valid TOML: {e}") from None
+    known = {"workspace", "import", "store", "sources", "lexicons", "metrics", "reports"}
+    for key in raw:
+        if key not in known:
+            raise ConfigError(key, f"unknown section; known sections: {', '.join(sorted(known))}")
+    ws = raw.get("workspace", {})
+    imp = raw.get("import", {})
+    st = raw.get("store", {})
+    for name, section, keys in (
+        ("workspace", ws, {"name", "timezone"}),
+        ("import", imp, {"batch_size", "earliest", "future_tolerance_days", "max_record_mb",
+                         "max_expansion_ratio"}),
+        ("store", st, {"memory_limit", "threads"}),
+    ):
+        if not isinstance(section, dict):
+            raise ConfigError(name, "must be a table")
+        for key in section:
+            if key not in keys:
+                raise ConfigError(f"{name}.{key}", f"unknown key; known: {', '.join(sorted(keys))}")
+
+    earliest_raw = imp.get("earliest", "1990-01-01")
+    if isinstance(earliest_raw, datetime):
+        earliest = earliest_raw if earliest_raw.tzinfo else earliest_raw.replace(tzinfo=UTC)
+    elif isinstance(earliest_raw, date):
+        earliest = datetime(earliest_raw.year, earliest_raw.month, earliest_raw.day, tzinfo=UTC)
+    elif isinstance(earliest_raw, str):
+        try:
+            earliest = datetime.fromisoformat(earliest_raw)
+        except ValueError:
+            raise ConfigError("import.earliest", f"not an ISO date: {earliest_raw!r}") from None
+        if earliest.tzinfo is None:
+            earliest = earliest.replace(tzinfo=UTC)
+    else:
+        raise ConfigError("import.earliest", f"must be a date, got {earliest_raw!r}")
+
+    batch = int(_get(imp, "import", "batch_size", int, 50_000))
+    if not 1 <= batch <= 1_000_000:
+        raise ConfigError("import.batch_size", f"must be between 1 and 1000000, got {batch}")
+    threads = int(_get(st, "store", "threads", int, 2))
+    if threads < 1:
+        raise ConfigError("store.threads", f"must be at least 1, got {threads}")
+    return Config(
+        name=_get(ws, "workspace", "name", str, "workspace"),
+        timezone=check_timezone("workspace.timezone", _get(ws, "workspace", "timezone", str, "UTC")),
+        imports=ImportSettings(
+            batch_size=batch,
+            earliest=earliest,
+            future_tolerance_days=_get(imp, "import", "future_tolerance_days", float, 2.0),
+            max_record_mb=_positive(
+                "import.max_record_mb", _get(imp, "import", "max_record_mb", float, 16.0)
+            ),
+            max_expansion_ratio=_positive(
+                "import.max_expansion_ratio",
+                _get(imp, "import", "max_expansion_ratio", float, 200.0),
+            ),
+        ),
+        store=StoreSettings(
+            memory_limit=_get(st, "store", "memory_limit", str, "1GB"),
+            threads=threads,
+        ),
+        raw=raw,
+    )
+
+
+def load(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError("file", f"{path} is not UTF-8 text") from None
+    return parse(text)

@@ -1,0 +1,453 @@
+"""The import pipeline: importer records -> validated Arrow batches -> idempotent merge.
+
+One run reads one file. Records stream from the importer into a :class:`Batch` of columns;
+every ``batch_size`` records the batch becomes an Arrow table and is merged into the store in
+one transaction:
+
+- identity is the table's key (``uid`` = hash of source and native id for posts); a record
+  whose key is new is inserted; one whose content hash differs from the stored version *and*
+  that is not older (edit time, post time, then retrieval time) replaces it; anything else is
+  unchanged. Re-importing a file therefore adds nothing, and a newer export adds only the new
+  and the edited records.
+- rejected records go to ``quarantine`` in the same transaction as their batch.
+- a run killed half-way leaves its committed batches and an ``imports`` row that the next run
+  marks ``interrupted``; running the same import again completes it without duplicates.
+- ``strict`` runs the whole file in one transaction and rolls it back at the first bad record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from groundswell import __version__, schema
+from groundswell.config import ImportSettings
+from groundswell.errors import GroundswellError, ImportError_
+from groundswell.ids import content_hash, post_uid
+from groundswell.sources.base import Importer, ReadContext, Reject, SourceInfo, excerpt
+from groundswell.store.duckdb import Store
+
+EPOCH_US_DAY = 86_400_000_000
+Progress = Callable[[int, int, int], None]  # records read, bytes read, total bytes
+
+
+@dataclass
+class ImportResult:
+    import_id: int
+    path: str
+    importer: str
+    status: str = "running"
+    records_read: int = 0
+    records_new: int = 0
+    records_updated: int = 0
+    records_unchanged: int = 0
+    records_quarantined: int = 0
+    bytes_read: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    sources: list[str] = field(default_factory=list)
+    same_as: int | None = None  # for a skipped run: the completed import of the same file
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Target:
+    """How records of one kind are keyed, hashed and versioned in their table."""
+
+    table: schema.Table
+    content: tuple[str, ...]  # columns that make up the content hash
+    # SQL expressions giving a comparable version of a row (prefix b. = incoming, p. = stored).
+    version: tuple[str, ...] = ()
+
+    def row_key(self, rec: dict[str, Any]) -> Any:
+        if self.table is schema.POSTS:
+            return rec["uid"]
+        return tuple(rec.get(k) for k in self.table.key)
+
+
+_POST_PROVENANCE = {"uid", "import_id", "first_import_id", "content_hash", "retrieved_at"}
+POSTS_TARGET = Target(
+    schema.POSTS,
+    tuple(c for c in schema.POSTS.columns if c not in _POST_PROVENANCE),
+    version=("greatest({p}.time, coalesce({p}.edited_at, {p}.time))",
+             "coalesce({p}.retrieved_at, TIMESTAMPTZ '1970-01-01')"),
+)
+SNAPSHOTS_TARGET = Target(
+    schema.SNAPSHOTS,
+    tuple(c for c in schema.SNAPSHOTS.columns if c not in {"import_id", "content_hash"}),
+)
+TARGETS = {"posts": POSTS_TARGET, "account_snapshots": SNAPSHOTS_TARGET}
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(4 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Batch:
+    """Columns under construction for one target, with in-batch deduplication by key."""
+
+    def __init__(self, target: Target, import_id: int) -> None:
+        self.target = target
+        self.import_id = import_id
+        self.names = target.table.columns
+        self.cols: dict[str, list[Any]] = {c: [] for c in self.names}
+        self.pos: dict[Any, int] = {}
+        self.sources: dict[str, SourceInfo] = {}
+        self.duplicates = 0
+
+    def __len__(self) -> int:
+        return len(self.pos)
+
+    def add(self, rec: dict[str, Any]) -> None:
+        cols = self.cols
+        key = self.target.row_key(rec)
+        at = self.pos.get(key)
+        if at is not None:  # the same record twice in one batch: the later one wins
+            self.duplicates += 1
+            for c in self.names:
+                cols[c][at] = rec.get(c)
+            return
+        self.pos[key] = len(self.pos)
+        for c in self.names:
+            cols[c].append(rec.get(c))
+
+    def to_arrow(self) -> pa.Table:
+        return pa.Table.from_pydict(self.cols, schema=self.target.table.schema)
+
+
+class Pipeline:
+    """Runs one import of one file into a store."""
+
+    def __init__(
+        self,
+        store: Store,
+        importer: Importer,
+        settings: ImportSettings,
+        *,
+        strict: bool = False,
+        progress: Progress | None = None,
+    ) -> None:
+        self.store = store
+        self.importer = importer
+        self.settings = settings
+        self.strict = strict
+        self.progress = progress
+        self.target = TARGETS[importer.target]
+        self.earliest_us = int(settings.earliest.timestamp() * 1_000_000)
+        latest = datetime.now(UTC) + timedelta(days=settings.future_tolerance_days)
+        self.latest_us = int(latest.timestamp() * 1_000_000)
+        self.rejects: list[Reject] = []
+        self.spans: dict[str, tuple[int, int]] = {}  # source -> (first, last) µs read
+        self.sources: dict[str, SourceInfo] = {}  # sources seen in this run
+        self.registered: set[str] = set()  # of which already written to `sources`
+
+    # -- the run ---------------------------------------------------------------------------
+    def run(self, path: Path, *, force: bool = False, covers: tuple[datetime, datetime] | None = None,
+            ) -> ImportResult:
+        path = path.resolve()
+        if not path.is_file():
+            raise ImportError_("no such file", path=str(path))
+        con = self.store.con
+        digest = sha256_file(path)
+        with self.store.transaction():
+            # Only one writer exists, so any run still marked running died with its process.
+            con.execute("UPDATE imports SET status = 'interrupted', finished_at = now() "
+                        "WHERE status = 'running'")
+            import_id = self.store.next_id("imports", "import_id")
+            con.execute(
+                "INSERT INTO imports (import_id, path, size_bytes, sha256, importer, "
+                "importer_version, options, target, status, started_at, groundswell_version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', now(), ?)",
+                [import_id, str(path), path.stat().st_size, digest, self.importer.name,
+                 self.importer.version, self.importer.options.as_json(), self.target.table.name,
+                 __version__],
+            )
+        result = ImportResult(import_id, str(path), self.importer.name)
+        started = time.monotonic()
+        same = self._completed_twin(digest, import_id)
+        if same is not None and not force:
+            result.status, result.same_as = "skipped", same
+            self._finish(result, started, None)
+            return result
+        ctx = ReadContext(self.settings, self.importer.options)
+        try:
+            if self.strict:
+                with self.store.transaction():
+                    self._stream(path, ctx, result)
+                    self._write_coverage(import_id, covers)
+            else:
+                self._stream(path, ctx, result)
+                with self.store.transaction():
+                    self._write_coverage(import_id, covers)
+            result.status = "completed"
+        except GroundswellError as e:
+            result.status, result.error = "failed", str(e)
+            self._finish(result, started, ctx)
+            raise
+        except KeyboardInterrupt:
+            result.status, result.error = "interrupted", "interrupted by the user"
+            self._finish(result, started, ctx)
+            raise
+        self._finish(result, started, ctx)
+        return result
+
+    def _completed_twin(self, digest: str, import_id: int) -> int | None:
+        row = self.store.con.execute(
+            "SELECT max(import_id) FROM imports WHERE sha256 = ? AND importer = ? "
+            "AND importer_version = ? AND options = ? AND status = 'completed' AND import_id <> ?",
+            [digest, self.importer.name, self.importer.version, self.importer.options.as_json(),
+             import_id],
+        ).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def _stream(self, path: Path, ctx: ReadContext, result: ImportResult) -> None:
+        batch = Batch(self.target, result.import_id)
+        size = max(path.stat().st_size, 1)
+        last_report = 0.0
+        try:
+            for item in self._validated(self.importer.read(path, ctx), result):
+                if isinstance(item, Reject):
+                    if self.strict:
+                        raise ImportError_(
+                            f"{item.reason} (--strict: nothing of this import was stored)",
+                            path=str(path), location=item.location,
+                        )
+                    self.rejects.append(item)
+                    if len(self.rejects) >= 10_000:
+                        self._flush(batch, result, path)
+                        batch = Batch(self.target, result.import_id)
+                    continue
+                batch.add(item)
+                if len(batch) >= self.settings.batch_size:
+                    self._flush(batch, result, path)
+                    batch = Batch(self.target, result.import_id)
+                if self.progress and result.records_read % 2048 == 0:
+                    now = time.monotonic()
+                    if now - last_report > 0.1:
+                        last_report = now
+                        self.progress(result.records_read, ctx.bytes_read, size)
+        except GroundswellError:
+            if not self.strict:  # keep the valid records read before the file broke
+                self._flush(batch, result, path)
+            raise
+        finally:
+            result.bytes_read = ctx.bytes_read
+            ctx.close()
+        self._flush(batch, result, path)
+        if self.progress:
+            self.progress(result.records_read, result.bytes_read, size)
+
+    def _validated(
+        self, items: Iterator[dict[str, Any] | Reject], result: ImportResult
+    ) -> Iterator[dict[str, Any] | Reject]:
+        """Common checks and derived columns, applied to every record of every importer."""
+        import_id = result.import_id
+        earliest, latest = self.earliest_us, self.latest_us
+        posts = self.target is POSTS_TARGET
+        content = self.target.content
+        for rec in items:
+            result.records_read += 1
+            if isinstance(rec, Reject):
+                yield rec
+                continue
+            loc = rec.pop("loc", "?")
+            raw = rec.pop("raw", None)
+            t = rec.get("time")
+            if not isinstance(t, int):
+                yield Reject(loc, "missing time" if t is None else f"time is not a timestamp: {t!r}",
+                             excerpt(raw or _jsonable(rec)))
+                continue
+            if not earliest <= t <= latest:
+                yield Reject(loc, f"absurd time {_fmt_us(t)} (allowed {_fmt_us(earliest)} to "
+                             f"{_fmt_us(latest)}; see [import] earliest)", excerpt(raw or _jsonable(rec)))
+                continue
+            if posts:
+                src = rec.pop("source", None)
+                if not isinstance(src, SourceInfo):
+                    raise TypeError(f"importer {self.importer.name} gave no SourceInfo at {loc}")
+                native = rec.get("native_id")
+                if not native:
+                    yield Reject(loc, "missing id", excerpt(raw or _jsonable(rec)))
+                    continue
+                sid = src.source_id
+                rec["source_id"] = sid
+                if sid not in self.sources:
+                    self.sources[sid] = src
+                rec["uid"] = post_uid(sid, native)
+                rec["first_import_id"] = import_id
+            rec["import_id"] = import_id
+            rec["content_hash"] = content_hash(tuple(rec.get(c) for c in content))
+            yield rec
+
+    # -- writing ---------------------------------------------------------------------------
+    def _flush(self, batch: Batch, result: ImportResult, path: Path) -> None:
+        if not len(batch) and not self.rejects:
+            return
+        result.records_unchanged += batch.duplicates
+        if self.strict:
+            self._merge(batch, result, path)
+        else:
+            with self.store.transaction():
+                self._merge(batch, result, path)
+
+    def _merge(self, batch: Batch, result: ImportResult, path: Path) -> None:
+        con = self.store.con
+        if self.target is POSTS_TARGET:
+            self._register_sources(result)
+        if len(batch):
+            table = self.target.table
+            con.register("batch_in", batch.to_arrow())
+            try:
+                self._merge_rows(table, result, path)
+            finally:
+                con.unregister("batch_in")
+        if self.rejects:
+            now = datetime.now(UTC)
+            rows = [(result.import_id, str(path), r.location, r.reason, r.excerpt, now)
+                    for r in self.rejects]
+            con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?)", rows)
+            result.records_quarantined += len(rows)
+            self.rejects = []
+
+    def _merge_rows(self, table: schema.Table, result: ImportResult, path: Path) -> None:
+        con = self.store.con
+        key = table.key
+        on = " AND ".join(f'p."{k}" = b."{k}"' for k in key)
+        newer = "TRUE"
+        if self.target.version:
+            b = ", ".join(v.format(p="b") for v in self.target.version)
+            p = ", ".join(v.format(p="p") for v in self.target.version)
+            newer = f"(({b}) >= ({p}))"
+        collision = "FALSE"
+        first = ""
+        if table is schema.POSTS:
+            collision = "(p.native_id <> b.native_id OR p.source_id <> b.source_id)"
+            first = ", p.first_import_id AS _old_first"
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE stage AS
+            SELECT b.*{first},
+              CASE WHEN p."{key[0]}" IS NULL THEN 'new'
+                   WHEN {collision} THEN 'collision'
+                   WHEN p.content_hash = b.content_hash THEN 'unchanged'
+                   WHEN {newer} THEN 'updated'
+                   ELSE 'unchanged' END AS _status
+            FROM batch_in b LEFT JOIN "{table.name}" p ON {on}
+        """)
+        counts = dict(con.execute("SELECT _status, count(*) FROM stage GROUP BY 1").fetchall())
+        if counts.get("collision"):
+            for native, source in con.execute(
+                "SELECT native_id, source_id FROM stage WHERE _status = 'collision'"
+            ).fetchall():
+                self.rejects.append(Reject("?", f"uid collision: {source} / {native} hashes like "
+                                           "another stored post", ""))
+        if counts.get("updated"):
+            match = " AND ".join(f'"{table.name}"."{k}" = s."{k}"' for k in key)
+            con.execute(f"""DELETE FROM "{table.name}" WHERE EXISTS (
+                SELECT 1 FROM stage s WHERE s._status = 'updated' AND {match})""")
+        cols = ", ".join(
+            'coalesce(_old_first, first_import_id) AS first_import_id'
+            if c == "first_import_id" else f'"{c}"'
+            for c in table.columns
+        )
+        if counts.get("new") or counts.get("updated"):
+            con.execute(f"""INSERT INTO "{table.name}" SELECT {cols} FROM stage
+                            WHERE _status IN ('new', 'updated')""")
+        if table is schema.POSTS:
+            for sid, lo, hi, retrieved in con.execute(
+                "SELECT source_id, epoch_us(min(time)), epoch_us(max(time)), "
+                "epoch_us(max(retrieved_at)) FROM stage GROUP BY 1"
+            ).fetchall():
+                hi = max(hi, retrieved or hi)
+                old = self.spans.get(sid)
+                self.spans[sid] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
+        con.execute("DROP TABLE stage")
+        result.records_new += counts.get("new", 0)
+        result.records_updated += counts.get("updated", 0)
+        result.records_unchanged += counts.get("unchanged", 0)
+
+    def _register_sources(self, result: ImportResult) -> None:
+        fresh = [s for sid, s in self.sources.items() if sid not in self.registered]
+        for s in fresh:
+            self.store.con.execute(
+                "INSERT INTO sources (source_id, platform, name, url, network, timezone, posts, "
+                "registered_at) VALUES (?, ?, ?, ?, ?, ?, 0, now()) ON CONFLICT DO UPDATE SET "
+                "url = coalesce(excluded.url, sources.url), "
+                "timezone = coalesce(excluded.timezone, sources.timezone)",
+                [s.source_id, s.platform, s.name, s.url, s.resolved_network, s.timezone],
+            )
+            self.registered.add(s.source_id)
+        for sid in self.sources:
+            if sid not in result.sources:
+                result.sources.append(sid)
+
+    def _write_coverage(self, import_id: int, covers: tuple[datetime, datetime] | None) -> None:
+        con = self.store.con
+        if covers is not None:
+            for sid in self.sources:
+                con.execute("INSERT INTO coverage VALUES (?, ?, ?, ?, 'declared')",
+                            [sid, import_id, covers[0], covers[1]])
+        else:
+            for sid, (lo, hi) in self.spans.items():
+                con.execute(
+                    "INSERT INTO coverage VALUES (?, ?, make_timestamptz(?::BIGINT), "
+                    "make_timestamptz(?::BIGINT), 'records')", [sid, import_id, lo, hi])
+        if self.sources:
+            ids = list(self.sources)
+            con.execute("""
+                UPDATE sources SET first_time = s.lo, last_time = s.hi, posts = s.n
+                FROM (SELECT source_id, min(time) lo, max(time) hi, count(*) n FROM posts
+                      WHERE list_contains(?, source_id) GROUP BY 1) s
+                WHERE sources.source_id = s.source_id""", [ids])
+
+    def _finish(self, result: ImportResult, started: float, ctx: ReadContext | None) -> None:
+        result.seconds = time.monotonic() - started
+        with contextlib.suppress(Exception):
+            self.store.con.execute("ROLLBACK")  # in case an error left a transaction open
+        self.store.con.execute(
+            "UPDATE imports SET status = ?, error = ?, finished_at = now(), records_read = ?, "
+            "records_new = ?, records_updated = ?, records_unchanged = ?, "
+            "records_quarantined = ? WHERE import_id = ?",
+            [result.status, result.error, result.records_read, result.records_new,
+             result.records_updated, result.records_unchanged, result.records_quarantined,
+             result.import_id],
+        )
+
+
+def _fmt_us(us: int) -> str:
+    try:
+        return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)).isoformat()
+    except OverflowError:
+        return f"{us} µs since 1970"
+
+
+def _jsonable(rec: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in rec.items() if k != "source" and v is not None}
+
+
+def run_import(
+    store: Store,
+    importer: Importer,
+    path: Path,
+    settings: ImportSettings,
+    *,
+    strict: bool = False,
+    force: bool = False,
+    covers: tuple[datetime, datetime] | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    pipeline = Pipeline(store, importer, settings, strict=strict, progress=progress)
+    return pipeline.run(path, force=force, covers=covers)

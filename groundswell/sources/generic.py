@@ -1,0 +1,313 @@
+"""Generic JSONL, CSV and Parquet importers driven by a field mapping.
+
+The mapping says which field of the file fills which ``posts`` column (dotted paths reach into
+nested JSON: ``user.screen_name``). Unmapped columns are looked for under common names
+(``id``, ``created_at``, ``body`` ...), listed in :data:`DEFAULT_NAMES`. The source is the
+``--source`` option, else a mapped ``source`` field per record, else the file name.
+
+Time is read by ``--time-format``: ``auto`` (epoch seconds or milliseconds by magnitude, ISO 8601,
+then common human formats), ``epoch_s``, ``epoch_ms``, ``iso`` or a strptime pattern such as
+``%d/%m/%Y %H:%M``; naive times are read in ``--timezone``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow.parquet as pq
+
+from groundswell.errors import HostileInputError, RecordError
+from groundswell.sources.base import (
+    Importer,
+    JsonLinesImporter,
+    ReadContext,
+    Record,
+    Reject,
+    SourceInfo,
+    excerpt,
+    id_text,
+    int_or_none,
+    parse_safely,
+    text_or_none,
+)
+from groundswell.sources.timeparse import parse_time
+
+# posts column (or pseudo-column) -> field names tried when the mapping does not name one
+DEFAULT_NAMES: dict[str, tuple[str, ...]] = {
+    "native_id": ("id", "post_id", "message_id", "native_id"),
+    "time": ("time", "timestamp", "created_at", "created_utc", "date", "datetime"),
+    "author_name": ("author", "author_name", "username", "user", "screen_name"),
+    "author_id": ("author_id", "user_id"),
+    "text": ("text", "body", "content", "message", "selftext"),
+    "title": ("title",),
+    "section": ("section", "board", "channel", "subreddit", "category"),
+    "thread_id": ("thread_id", "thread", "conversation_id"),
+    "thread_title": ("thread_title",),
+    "parent_id": ("parent_id", "reply_to", "in_reply_to"),
+    "kind": ("kind", "type"),
+    "language": ("language", "lang"),
+    "tags": ("tags", "hashtags", "labels"),
+    "links": ("links", "urls"),
+    "edited_at": ("edited_at", "edited"),
+    "retrieved_at": ("retrieved_at", "collected_at", "scraped_at"),
+    "likes": ("likes", "like_count", "favorites", "upvotes"),
+    "replies": ("replies", "reply_count", "comments", "num_comments"),
+    "shares": ("shares", "share_count", "retweets", "forwards", "reposts"),
+    "views": ("views", "view_count", "plays"),
+    "saves": ("saves", "save_count", "collects", "bookmarks"),
+    "score": ("score",),
+    "source": ("source", "site", "forum"),
+    "platform": ("platform",),
+}
+MAPPABLE = tuple(DEFAULT_NAMES)
+COUNTS = ("likes", "replies", "shares", "views", "saves", "score")
+TEXTS = ("author_name", "author_id", "text", "title", "section", "thread_id", "thread_title",
+         "parent_id", "kind", "language")
+
+
+def _getter(path: str) -> Callable[[dict[str, Any]], Any]:
+    if "." not in path:
+        return lambda obj: obj.get(path)
+    parts = path.split(".")
+
+    def get(obj: dict[str, Any]) -> Any:
+        cur: Any = obj
+        for p in parts:
+            if not isinstance(cur, dict):
+                return None
+            cur = cur.get(p)
+        return cur
+
+    return get
+
+
+class MappedRecords:
+    """Turns flat or nested dicts into post records according to a mapping."""
+
+    def __init__(self, importer: Importer, path: Path, header: Iterable[str] | None) -> None:
+        opts = importer.options
+        unknown = set(opts.mapping) - set(MAPPABLE)
+        if unknown:
+            raise HostileInputError(
+                f"unknown mapping target(s) {', '.join(sorted(unknown))}; "
+                f"mappable columns: {', '.join(MAPPABLE)}", path=str(path))
+        fields = set(header) if header is not None else None
+        self.get: dict[str, Callable[[dict[str, Any]], Any]] = {}
+        for column, names in DEFAULT_NAMES.items():
+            name = opts.mapping.get(column)
+            if name is None:
+                if fields is None:  # JSON: first default name that a record has, per record
+                    self.get[column] = _first_of(names)
+                    continue
+                name = next((n for n in names if n in fields), None)
+                if name is None:
+                    continue
+            elif fields is not None and name.split(".")[0] not in fields:
+                raise HostileInputError(f"mapped field {name!r} (for {column}) is not a column; "
+                                        f"columns: {', '.join(sorted(fields))}", path=str(path))
+            self.get[column] = _getter(name)
+        self.tz = opts.timezone or "UTC"
+        self.fmt = opts.time_format
+        self.platform = opts.platform or "generic"
+        self.fixed = (
+            SourceInfo(self.platform, opts.source, opts.url, opts.network, opts.timezone)
+            if opts.source else None
+        )
+        self.default_name = path.name.split(".")[0]
+        self.sources: dict[tuple[str, str], SourceInfo] = {}
+
+    def source(self, obj: dict[str, Any]) -> SourceInfo:
+        if self.fixed is not None:
+            return self.fixed
+        g = self.get.get("source")
+        name = text_or_none(g(obj)) if g else None
+        pg = self.get.get("platform")
+        platform = (text_or_none(pg(obj)) if pg else None) or self.platform
+        key = (platform, name or self.default_name)
+        src = self.sources.get(key)
+        if src is None:
+            src = self.sources[key] = SourceInfo(platform, key[1], timezone=self.tz)
+        return src
+
+    def __call__(self, obj: Any, loc: str) -> Record:
+        if not isinstance(obj, dict):
+            raise RecordError(f"expected an object, got {type(obj).__name__}")
+        get = self.get
+        gid = get.get("native_id")
+        gtime = get.get("time")
+        rec: Record = {
+            "source": self.source(obj),
+            "native_id": id_text(gid(obj) if gid else None, "id"),
+            "time": parse_time(gtime(obj) if gtime else None, self.fmt, self.tz)[0],
+        }
+        for column in TEXTS:
+            g = get.get(column)
+            if g is not None:
+                rec[column] = text_or_none(g(obj))
+        for column in COUNTS:
+            g = get.get(column)
+            if g is not None:
+                rec[column] = int_or_none(g(obj), column)
+        for column in ("edited_at", "retrieved_at"):
+            g = get.get(column)
+            v = g(obj) if g else None
+            if v not in (None, "", False, 0):
+                rec[column] = parse_time(v, "auto", self.tz)[0]
+        for column in ("tags", "links"):
+            g = get.get(column)
+            if g is not None:
+                rec[column] = _list(g(obj), column)
+        return rec
+
+
+def _first_of(names: tuple[str, ...]) -> Callable[[dict[str, Any]], Any]:
+    def get(obj: dict[str, Any]) -> Any:
+        for n in names:
+            v = obj.get(n)
+            if v is not None:
+                return v
+        return None
+
+    return get
+
+
+def _list(value: Any, column: str) -> list[str] | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        if value.startswith("["):
+            try:
+                value = orjson.loads(value)
+            except orjson.JSONDecodeError:
+                raise RecordError(f"{column} is not a JSON list: {value[:40]!r}") from None
+        else:
+            return [v.strip() for v in value.replace(";", ",").split(",") if v.strip()]
+    if isinstance(value, list):
+        return [str(v) for v in value if v is not None]
+    raise RecordError(f"{column} has type {type(value).__name__}, expected a list")
+
+
+class JsonlImporter(JsonLinesImporter):
+    name = "jsonl"
+    version = "1"
+    description = "Newline-delimited JSON (plain, .gz, .zst, .bz2, .xz) with a field mapping."
+
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record | Reject]:
+        self.mapper = MappedRecords(self, path, None)
+        yield from super().read(path, ctx)
+
+    def parse(self, obj: Any, loc: str) -> Record:
+        return self.mapper(obj, loc)
+
+
+class CsvImporter(Importer):
+    name = "csv"
+    version = "1"
+    description = "CSV with a header row (comma, semicolon or tab; UTF-8) with a field mapping."
+
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record | Reject]:
+        handle = ctx.open(path)
+        text = io.TextIOWrapper(handle.stream, encoding="utf-8-sig", errors="surrogateescape",
+                                newline="")
+        limit = ctx.settings.max_record_bytes
+        too_long: list[Reject] = []
+        sample = text.read(64 * 1024)
+        try:
+            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        except csv.Error:
+            dialect = csv.excel
+        csv.field_size_limit(limit)
+        lines = _bounded_lines(sample + text.readline(limit), text, limit, too_long)
+        reader = csv.reader(lines, dialect)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise HostileInputError(f"cannot read the CSV header: {e}", path=str(path)) from None
+        if len(set(header)) != len(header):
+            raise HostileInputError(f"duplicate column names in the header: {header}",
+                                    path=str(path))
+        mapper = MappedRecords(self, path, header)
+        width = len(header)
+        while True:
+            loc = f"line {reader.line_num + 1}"
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                yield Reject(loc, f"malformed CSV row: {e}", "")
+                continue
+            if too_long:
+                yield from too_long
+                too_long.clear()
+            if not row:
+                continue
+            raw = ",".join(row)
+            if any("\udc80" <= ch <= "\udcff" for ch in raw):
+                yield Reject(loc, "invalid UTF-8", excerpt(raw.encode("utf-8", "surrogateescape")))
+                continue
+            if len(row) != width:
+                yield Reject(loc, f"row has {len(row)} fields, the header has {width}", raw)
+                continue
+            yield from parse_safely(mapper, dict(zip(header, row, strict=True)), loc, raw.encode())
+
+
+def _bounded_lines(
+    head: str, rest: io.TextIOWrapper, limit: int, rejects: list[Reject]
+) -> Iterator[str]:
+    """Lines for the csv reader; a line over ``limit`` characters is skipped, never buffered."""
+    yield from io.StringIO(head)
+    number = head.count("\n")
+    while True:
+        line = rest.readline(limit)
+        if not line:
+            return
+        number += 1
+        if len(line) >= limit and not line.endswith("\n"):
+            size = len(line)
+            while (more := rest.readline(1 << 20)) and not more.endswith("\n"):
+                size += len(more)
+            size += len(more)
+            rejects.append(Reject(f"line {number}", f"line of over {size:,} characters exceeds "
+                                  "the record size limit", excerpt(line[:1000])))
+            yield "\n"
+            continue
+        yield line
+
+
+class ParquetImporter(Importer):
+    name = "parquet"
+    version = "1"
+    description = "Parquet files with a field mapping; read row group by row group."
+
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record | Reject]:
+        handle = ctx.open(path)
+        try:
+            pf = pq.ParquetFile(handle.stream)
+        except Exception as e:  # pyarrow raises several types for a broken footer
+            raise HostileInputError(f"not a readable Parquet file: {e}", path=str(path)) from None
+        mapper = MappedRecords(self, path, pf.schema_arrow.names)
+        row = 0
+        try:
+            for batch in pf.iter_batches(batch_size=8192):
+                for obj in batch.to_pylist():
+                    row += 1
+                    yield from parse_safely(mapper, _plain(obj), f"row {row}")
+        except OSError as e:
+            raise HostileInputError(f"Parquet data is corrupt after row {row}: {e}",
+                                    path=str(path)) from None
+
+
+def _plain(obj: dict[str, Any]) -> dict[str, Any]:
+    """Parquet timestamps arrive as datetimes; give them to the time parser as ISO text."""
+    for k, v in obj.items():
+        if hasattr(v, "isoformat") and not isinstance(v, str):
+            obj[k] = v.isoformat()
+    return obj

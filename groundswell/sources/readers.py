@@ -1,0 +1,199 @@
+"""Safe byte streams for importers: compression by magic bytes, bomb guards, bounded lines.
+
+Every importer reads its file through :func:`open_input`, which
+- recognises zstandard (with the 2 GiB window Pushshift dumps need), gzip, bz2 and xz by their
+  magic bytes, whatever the file is called;
+- counts the *compressed* bytes consumed, for progress and MB/s;
+- refuses a stream that expands more than ``max_expansion_ratio`` times its size (a
+  decompression bomb) and turns truncated or corrupt streams into :class:`HostileInputError`.
+
+:func:`iter_lines` yields lines no longer than ``max_record_bytes``: a longer line is skipped
+to its end without ever being held in memory, and reported so the caller can quarantine it.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import zstandard
+
+from groundswell.errors import HostileInputError
+
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+GZIP_MAGIC = b"\x1f\x8b"
+BZ2_MAGIC = b"BZh"
+XZ_MAGIC = b"\xfd7zXZ\x00"
+
+CHUNK = 1 << 20
+# Expansion is only judged after this many decompressed bytes: small files compress very well.
+EXPANSION_GRACE = 64 << 20
+
+
+class CountingReader(io.RawIOBase):
+    """Wraps a raw file and counts bytes read, for progress reporting."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        n = self.raw.readinto(b)  # type: ignore[attr-defined]
+        if n:
+            self.count += n
+        return n or 0
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+class GuardedStream(io.RawIOBase):
+    """A decompressed stream that checks its expansion ratio and names decoding failures."""
+
+    def __init__(self, inner: IO[bytes], counter: CountingReader, path: Path, kind: str,
+                 max_ratio: float) -> None:
+        self.inner = inner
+        self.counter = counter
+        self.path = path
+        self.kind = kind
+        self.max_ratio = max_ratio
+        self.produced = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        try:
+            data = self.inner.read(len(b))
+        except (zstandard.ZstdError, OSError, EOFError, lzma.LZMAError, zlib.error) as e:
+            raise HostileInputError(
+                f"the {self.kind} stream is corrupt or truncated after "
+                f"{self.produced:,} decompressed bytes ({e})",
+                path=str(self.path),
+            ) from None
+        n = len(data)
+        b[:n] = data
+        self.produced += n
+        if (
+            self.produced > EXPANSION_GRACE
+            and self.produced > self.max_ratio * max(self.counter.count, 1)
+        ):
+            raise HostileInputError(
+                f"refusing a likely decompression bomb: {self.counter.count:,} compressed bytes "
+                f"expanded to more than {self.produced:,} (over {self.max_ratio:g}x)",
+                path=str(self.path),
+                hint="raise [import] max_expansion_ratio in groundswell.toml if the file is genuine",
+            )
+        return n
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+@dataclass
+class Input:
+    """An opened input: the decompressed byte stream and the compressed-byte counter."""
+
+    stream: IO[bytes]
+    counter: CountingReader
+    size: int
+    compression: str | None
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def sniff_compression(head: bytes) -> str | None:
+    if head.startswith(ZSTD_MAGIC):
+        return "zstd"
+    if head.startswith(GZIP_MAGIC):
+        return "gzip"
+    if head.startswith(BZ2_MAGIC):
+        return "bz2"
+    if head.startswith(XZ_MAGIC):
+        return "xz"
+    return None
+
+
+def open_input(path: Path, *, max_expansion_ratio: float = 200.0) -> Input:
+    """Open ``path`` for streaming, decompressing by magic bytes."""
+    try:
+        raw = open(path, "rb")  # noqa: SIM115 - closed by Input.close
+    except IsADirectoryError:
+        raise HostileInputError("is a directory, not a file", path=str(path)) from None
+    except OSError as e:
+        raise HostileInputError(f"cannot open: {e.strerror}", path=str(path)) from None
+    size = path.stat().st_size
+    head = raw.read(8)
+    raw.seek(0)
+    counter = CountingReader(raw)
+    kind = sniff_compression(head)
+    if kind is None:
+        return Input(io.BufferedReader(counter, CHUNK), counter, size, None)
+    inner: IO[bytes]
+    buffered = io.BufferedReader(counter, CHUNK)
+    if kind == "zstd":
+        dctx = zstandard.ZstdDecompressor(max_window_size=2**31)
+        inner = dctx.stream_reader(buffered, read_size=CHUNK, read_across_frames=True)
+    elif kind == "gzip":
+        inner = gzip.GzipFile(fileobj=buffered, mode="rb")
+    elif kind == "bz2":
+        inner = bz2.BZ2File(buffered, mode="rb")
+    else:
+        inner = lzma.LZMAFile(buffered, mode="rb")
+    guarded = GuardedStream(inner, counter, path, kind, max_expansion_ratio)
+    return Input(io.BufferedReader(guarded, CHUNK), counter, size, kind)
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int  # 1-based
+    offset: int  # byte offset in the decompressed stream
+    data: bytes  # without the trailing newline; empty when ``too_long``
+    too_long: bool = False
+    length: int = 0  # the true length of an over-long line
+
+
+def iter_lines(stream: IO[bytes], max_bytes: int) -> Iterator[Line]:
+    """Yield the lines of ``stream``; a line over ``max_bytes`` is skipped, never buffered."""
+    number = 0
+    offset = 0
+    readline = stream.readline
+    while True:
+        data = readline(max_bytes + 1)
+        if not data:
+            return
+        number += 1
+        start = offset
+        offset += len(data)
+        if data.endswith(b"\n"):
+            yield Line(number, start, data[:-1].rstrip(b"\r"))
+            continue
+        if len(data) <= max_bytes:  # last line without a newline
+            yield Line(number, start, data.rstrip(b"\r"))
+            return
+        # Over-long line: read it to its end in bounded pieces, keeping only a head excerpt.
+        head = data[:1000]
+        length = len(data)
+        while True:
+            more = readline(CHUNK)
+            if not more:
+                break
+            length += len(more)
+            offset += len(more)
+            if more.endswith(b"\n"):
+                length -= 1
+                break
+        yield Line(number, start, head, too_long=True, length=length)

@@ -1,0 +1,220 @@
+"""Workspace: one directory holding a config file, a DuckDB store and room for the search index.
+
+    DIR/
+      groundswell.toml   the config (TOML, trusted, validated on open)
+      store.duckdb       the store (tables in groundswell.schema)
+      index/             the full-text index (kept in step with the store)
+      locks/             who has the store open (see groundswell.store.duckdb)
+
+This class is the public Python API; the CLI and the web app only call it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pyarrow as pa
+
+from groundswell import config as config_mod
+from groundswell.errors import QueryError, WorkspaceError
+from groundswell.ingest import ImportResult, Progress, run_import
+from groundswell.sources.base import ImportOptions, get_importer
+from groundswell.store.duckdb import Store
+
+STORE_NAME = "store.duckdb"
+ENV_VAR = "GROUNDSWELL_WORKSPACE"
+
+
+def locate(path: str | Path | None = None) -> Path:
+    """The workspace directory: ``path``, else ``$GROUNDSWELL_WORKSPACE``, else the current
+    directory or the nearest parent holding a ``groundswell.toml``."""
+    if path is None and os.environ.get(ENV_VAR):
+        path = os.environ[ENV_VAR]
+    if path is not None:
+        p = Path(path).expanduser().resolve()
+        if not (p / config_mod.CONFIG_NAME).is_file():
+            raise WorkspaceError(
+                f"{p} is not a Groundswell workspace (no {config_mod.CONFIG_NAME})",
+                hint=f"create one with `groundswell init {path}`",
+            )
+        return p
+    here = Path.cwd().resolve()
+    for p in (here, *here.parents):
+        if (p / config_mod.CONFIG_NAME).is_file():
+            return p
+    raise WorkspaceError(
+        f"{here} is not inside a Groundswell workspace",
+        hint="pass --workspace DIR, set GROUNDSWELL_WORKSPACE, or run `groundswell init DIR`",
+    )
+
+
+class Workspace:
+    """An open workspace. Use as a context manager so the store is released promptly."""
+
+    def __init__(self, path: Path, store: Store, config: config_mod.Config) -> None:
+        self.path = path
+        self.store = store
+        self.config = config
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def init(cls, path: str | Path, *, name: str | None = None) -> Workspace:
+        """Create a workspace in ``path`` (made if missing; must not be a workspace already)."""
+        p = Path(path).expanduser().resolve()
+        if (p / config_mod.CONFIG_NAME).exists():
+            raise WorkspaceError(f"{p} is already a Groundswell workspace")
+        if p.exists() and not p.is_dir():
+            raise WorkspaceError(f"{p} exists and is not a directory")
+        p.mkdir(parents=True, exist_ok=True)
+        (p / "index").mkdir(exist_ok=True)
+        text = config_mod.TEMPLATE.format(name=(name or p.name).replace('"', "'"))
+        cfg = config_mod.parse(text)
+        store = Store(p / STORE_NAME, create=True, settings=cfg.store)
+        (p / config_mod.CONFIG_NAME).write_text(text, encoding="utf-8")
+        return cls(p, store, cfg)
+
+    @classmethod
+    def open(
+        cls, path: str | Path | None = None, *, read_only: bool = False, wait: float = 0.0
+    ) -> Workspace:
+        """Open an existing workspace; ``wait`` seconds for a busy store before giving up."""
+        p = locate(path)
+        cfg = config_mod.load(p / config_mod.CONFIG_NAME)
+        store = Store(p / STORE_NAME, read_only=read_only, wait=wait, settings=cfg.store)
+        return cls(p, store, cfg)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- importing -------------------------------------------------------------------------
+    def import_(
+        self,
+        format: str,
+        paths: Iterable[str | Path],
+        *,
+        options: ImportOptions | None = None,
+        strict: bool = False,
+        force: bool = False,
+        covers: tuple[datetime, datetime] | None = None,
+        progress: Progress | None = None,
+    ) -> list[ImportResult]:
+        """Import files with the importer registered as ``format``; one run per file."""
+        cls = get_importer(format)
+        results = []
+        for path in paths:
+            importer = cls(options or ImportOptions())
+            results.append(
+                run_import(self.store, importer, Path(path), self.config.imports,
+                           strict=strict, force=force, covers=covers, progress=progress)
+            )
+        return results
+
+    def import_table(
+        self,
+        path: str | Path,
+        *,
+        name: str,
+        time_column: str,
+        timezone: str = "UTC",
+        time_format: str | None = None,
+        key: Sequence[str] = (),
+        force: bool = False,
+    ) -> dict[str, Any]:
+        """Import a CSV or Parquet file as the event table ``ev_<name>`` (see tables.py)."""
+        from groundswell.tables import import_event_table
+
+        return import_event_table(self.store, Path(path), name=name, time_column=time_column,
+                                  timezone=timezone, time_format=time_format, key=tuple(key),
+                                  force=force, settings=self.config.imports)
+
+    # -- reading ---------------------------------------------------------------------------
+    def sql(self, query: str, params: Sequence[Any] | None = None) -> pa.Table:
+        """Run SQL against the store and return an Arrow table (trusted callers only)."""
+        import duckdb
+
+        try:
+            return self.store.con.execute(query, params or []).to_arrow_table()
+        except duckdb.Error as e:
+            raise QueryError(f"query failed: {e}") from None
+
+    def table_names(self) -> list[str]:
+        rows = self.store.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY 1"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def table(self, name: str, *, limit: int | None = None) -> pa.Table:
+        """A whole table (or its first ``limit`` rows) as Arrow."""
+        if name not in self.table_names():
+            raise QueryError(f"no table {name!r}; tables: {', '.join(self.table_names())}")
+        q = f'SELECT * FROM "{name}"' + (" LIMIT ?" if limit is not None else "")
+        return self.sql(q, [limit] if limit is not None else None)
+
+    def _rows(self, query: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        return self.sql(query, params).to_pylist()
+
+    def sources(self) -> list[dict[str, Any]]:
+        """Sources with their counts, time span and coverage spans."""
+        return self._rows("""
+            SELECT s.*, coalesce(c.spans, []) AS coverage
+            FROM sources s LEFT JOIN (
+              SELECT source_id, list({'start': span_start, 'end': span_end, 'basis': basis}
+                                     ORDER BY span_start) AS spans
+              FROM coverage GROUP BY 1) c USING (source_id)
+            ORDER BY s.source_id""")
+
+    def imports(self, *, limit: int = 50) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM imports ORDER BY import_id DESC LIMIT ?", [limit])
+
+    def quarantine(self, *, import_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        where = "WHERE import_id = ?" if import_id is not None else ""
+        params: list[Any] = [import_id] if import_id is not None else []
+        return self._rows(f"SELECT * FROM quarantine {where} ORDER BY import_id DESC, "
+                          "quarantined_at LIMIT ?", [*params, limit])
+
+    def stats(self) -> dict[str, Any]:
+        """Headline figures: records, sources, time span, quarantine, per-platform counts."""
+        con = self.store.con
+        row = con.execute(
+            "SELECT count(*), min(time), max(time), count(DISTINCT source_id) FROM posts"
+        ).fetchone()
+        assert row is not None
+        per_platform = self._rows("""
+            SELECT s.platform, count(DISTINCT p.source_id) AS sources, count(*) AS posts,
+                   min(p.time) AS first, max(p.time) AS last
+            FROM posts p JOIN sources s USING (source_id) GROUP BY 1 ORDER BY posts DESC""")
+        q = con.execute("SELECT count(*) FROM quarantine").fetchone()
+        snaps = con.execute("SELECT count(*) FROM account_snapshots").fetchone()
+        events = self._rows("SELECT name, table_name, rows FROM event_tables ORDER BY name")
+        imports = con.execute("SELECT count(*) FROM imports").fetchone()
+        return {
+            "workspace": str(self.path),
+            "posts": row[0],
+            "first": row[1],
+            "last": row[2],
+            "sources": row[3],
+            "quarantined": q[0] if q else 0,
+            "account_snapshots": snaps[0] if snaps else 0,
+            "event_tables": events,
+            "imports": imports[0] if imports else 0,
+            "platforms": per_platform,
+        }
+
+    def export(self, query_or_table: str, dest: str | Path, *, format: str | None = None) -> int:
+        """Write a table or a SELECT to CSV, JSON lines or Parquet; returns rows written."""
+        from groundswell.export import export
+
+        return export(self, query_or_table, Path(dest), format=format)
