@@ -17,19 +17,18 @@ one transaction:
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from groundswell import __version__, schema
+from groundswell import provenance, schema
 from groundswell.config import ImportSettings
+from groundswell.provenance import ImportResult
 from groundswell.errors import GroundswellError, ImportError_
 from groundswell.ids import content_hash, post_uid
 from groundswell.sources.base import Importer, ReadContext, Reject, SourceInfo, excerpt
@@ -37,27 +36,6 @@ from groundswell.store.duckdb import Store
 
 EPOCH_US_DAY = 86_400_000_000
 Progress = Callable[[int, int, int], None]  # records read, bytes read, total bytes
-
-
-@dataclass
-class ImportResult:
-    import_id: int
-    path: str
-    importer: str
-    status: str = "running"
-    records_read: int = 0
-    records_new: int = 0
-    records_updated: int = 0
-    records_unchanged: int = 0
-    records_quarantined: int = 0
-    bytes_read: int = 0
-    seconds: float = 0.0
-    error: str | None = None
-    sources: list[str] = field(default_factory=list)
-    same_as: int | None = None  # for a skipped run: the completed import of the same file
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -87,14 +65,6 @@ SNAPSHOTS_TARGET = Target(
     tuple(c for c in schema.SNAPSHOTS.columns if c not in {"import_id", "content_hash"}),
 )
 TARGETS = {"posts": POSTS_TARGET, "account_snapshots": SNAPSHOTS_TARGET}
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(4 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class Batch:
@@ -161,27 +131,14 @@ class Pipeline:
         path = path.resolve()
         if not path.is_file():
             raise ImportError_("no such file", path=str(path))
-        con = self.store.con
-        digest = sha256_file(path)
-        with self.store.transaction():
-            # Only one writer exists, so any run still marked running died with its process.
-            con.execute("UPDATE imports SET status = 'interrupted', finished_at = now() "
-                        "WHERE status = 'running'")
-            import_id = self.store.next_id("imports", "import_id")
-            con.execute(
-                "INSERT INTO imports (import_id, path, size_bytes, sha256, importer, "
-                "importer_version, options, target, status, started_at, groundswell_version) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', now(), ?)",
-                [import_id, str(path), path.stat().st_size, digest, self.importer.name,
-                 self.importer.version, self.importer.options.as_json(), self.target.table.name,
-                 __version__],
-            )
-        result = ImportResult(import_id, str(path), self.importer.name)
+        imp = self.importer
+        result, twin = provenance.begin(self.store, path, imp.name, imp.version,
+                                        imp.options.as_json(), self.target.table.name)
+        import_id = result.import_id
         started = time.monotonic()
-        same = self._completed_twin(digest, import_id)
-        if same is not None and not force:
-            result.status, result.same_as = "skipped", same
-            self._finish(result, started, None)
+        if twin is not None and not force:
+            result.status, result.same_as = "skipped", twin
+            self._finish(result, started)
             return result
         ctx = ReadContext(self.settings, self.importer.options)
         try:
@@ -196,23 +153,14 @@ class Pipeline:
             result.status = "completed"
         except GroundswellError as e:
             result.status, result.error = "failed", str(e)
-            self._finish(result, started, ctx)
+            self._finish(result, started)
             raise
         except KeyboardInterrupt:
             result.status, result.error = "interrupted", "interrupted by the user"
-            self._finish(result, started, ctx)
+            self._finish(result, started)
             raise
-        self._finish(result, started, ctx)
+        self._finish(result, started)
         return result
-
-    def _completed_twin(self, digest: str, import_id: int) -> int | None:
-        row = self.store.con.execute(
-            "SELECT max(import_id) FROM imports WHERE sha256 = ? AND importer = ? "
-            "AND importer_version = ? AND options = ? AND status = 'completed' AND import_id <> ?",
-            [digest, self.importer.name, self.importer.version, self.importer.options.as_json(),
-             import_id],
-        ).fetchone()
-        return None if row is None or row[0] is None else int(row[0])
 
     def _stream(self, path: Path, ctx: ReadContext, result: ImportResult) -> None:
         batch = Batch(self.target, result.import_id)
@@ -413,18 +361,9 @@ class Pipeline:
                       WHERE list_contains(?, source_id) GROUP BY 1) s
                 WHERE sources.source_id = s.source_id""", [ids])
 
-    def _finish(self, result: ImportResult, started: float, ctx: ReadContext | None) -> None:
+    def _finish(self, result: ImportResult, started: float) -> None:
         result.seconds = time.monotonic() - started
-        with contextlib.suppress(Exception):
-            self.store.con.execute("ROLLBACK")  # in case an error left a transaction open
-        self.store.con.execute(
-            "UPDATE imports SET status = ?, error = ?, finished_at = now(), records_read = ?, "
-            "records_new = ?, records_updated = ?, records_unchanged = ?, "
-            "records_quarantined = ? WHERE import_id = ?",
-            [result.status, result.error, result.records_read, result.records_new,
-             result.records_updated, result.records_unchanged, result.records_quarantined,
-             result.import_id],
-        )
+        provenance.finish(self.store, result)
 
 
 def _fmt_us(us: int) -> str:

@@ -132,7 +132,7 @@ class Workspace:
         time_format: str | None = None,
         key: Sequence[str] = (),
         force: bool = False,
-    ) -> dict[str, Any]:
+    ) -> ImportResult:
         """Import a CSV or Parquet file as the event table ``ev_<name>`` (see tables.py)."""
         from groundswell.tables import import_event_table
 
@@ -146,9 +146,10 @@ class Workspace:
         import duckdb
 
         try:
-            return self.store.con.execute(query, params or []).to_arrow_table()
+            rel = self.store.con.sql(query, params=list(params) if params else None)
         except duckdb.Error as e:
             raise QueryError(f"query failed: {e}") from None
+        return rel.to_arrow_table() if rel is not None else pa.table({})
 
     def table_names(self) -> list[str]:
         rows = self.store.con.execute(
