@@ -10,7 +10,7 @@ The public Python API::
 
 __version__ = "0.1.0"
 
-from groundswell.errors import (  # noqa: E402
+from groundswell.errors import (
     ConfigError,
     GroundswellError,
     HostileInputError,
@@ -21,10 +21,10 @@ from groundswell.errors import (  # noqa: E402
     UnknownFormatError,
     WorkspaceError,
 )
-from groundswell.ingest import ImportResult  # noqa: E402
-from groundswell.sources.base import (  # noqa: E402
-    ImportOptions,
+from groundswell.ingest import ImportResult
+from groundswell.sources.base import (
     Importer,
+    ImportOptions,
     JsonLinesImporter,
     ReadContext,
     Reject,
@@ -32,7 +32,7 @@ from groundswell.sources.base import (  # noqa: E402
     register,
     registry,
 )
-from groundswell.workspace import Workspace  # noqa: E402
+from groundswell.workspace import Workspace
 
 __all__ = [
     "ConfigError",
@@ -51,6 +51,7 @@ __all__ = [
     "StoreBusyError",
     "UnknownFormatError",
     "Workspace",
+    "WorkspaceError",
     "__version__",
     "register",
     "registry",

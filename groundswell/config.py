@@ -78,7 +78,7 @@ def _get(section: dict[str, Any], prefix: str, key: str, kind: type, default: An
     value = section[key]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise ConfigError(
             f"{prefix}.{key}", f"must be a {kind.__name__}, got {type(value).__name__} {value!r}"
         )
@@ -95,8 +95,9 @@ def check_timezone(key: str, name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(key, f"unknown timezone {name!r}; use an IANA name such as "
-                          "'UTC' or 'Europe/Amsterdam'") from None
+        raise ConfigError(
+            key, f"unknown timezone {name!r}; use an IANA name such as 'UTC' or 'Europe/Amsterdam'"
+        ) from None
     return name
 
 
@@ -115,8 +116,17 @@ def parse(text: str) -> Config:
     st = raw.get("store", {})
     for name, section, keys in (
         ("workspace", ws, {"name", "timezone"}),
-        ("import", imp, {"batch_size", "earliest", "future_tolerance_days", "max_record_mb",
-                         "max_expansion_ratio"}),
+        (
+            "import",
+            imp,
+            {
+                "batch_size",
+                "earliest",
+                "future_tolerance_days",
+                "max_record_mb",
+                "max_expansion_ratio",
+            },
+        ),
         ("store", st, {"memory_limit", "threads"}),
     ):
         if not isinstance(section, dict):
@@ -148,7 +158,9 @@ def parse(text: str) -> Config:
         raise ConfigError("store.threads", f"must be at least 1, got {threads}")
     return Config(
         name=_get(ws, "workspace", "name", str, "workspace"),
-        timezone=check_timezone("workspace.timezone", _get(ws, "workspace", "timezone", str, "UTC")),
+        timezone=check_timezone(
+            "workspace.timezone", _get(ws, "workspace", "timezone", str, "UTC")
+        ),
         imports=ImportSettings(
             batch_size=batch,
             earliest=earliest,

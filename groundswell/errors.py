@@ -42,7 +42,7 @@ class StoreBusyError(WorkspaceError):
         super().__init__(message)
 
 
-class ImportError_(GroundswellError):  # noqa: N801 - avoid shadowing the builtin ImportError
+class ImportError_(GroundswellError):
     """An import could not run or was stopped; ``path`` and ``location`` say where."""
 
     def __init__(

@@ -28,9 +28,9 @@ import pyarrow as pa
 
 from groundswell import provenance, schema
 from groundswell.config import ImportSettings
-from groundswell.provenance import ImportResult
 from groundswell.errors import GroundswellError, ImportError_
 from groundswell.ids import content_hash, post_uid
+from groundswell.provenance import ImportResult
 from groundswell.sources.base import Importer, ReadContext, Reject, SourceInfo, excerpt
 from groundswell.store.duckdb import Store
 
@@ -57,8 +57,10 @@ _POST_PROVENANCE = {"uid", "import_id", "first_import_id", "content_hash", "retr
 POSTS_TARGET = Target(
     schema.POSTS,
     tuple(c for c in schema.POSTS.columns if c not in _POST_PROVENANCE),
-    version=("greatest({p}.time, coalesce({p}.edited_at, {p}.time))",
-             "coalesce({p}.retrieved_at, TIMESTAMPTZ '1970-01-01')"),
+    version=(
+        "greatest({p}.time, coalesce({p}.edited_at, {p}.time))",
+        "coalesce({p}.retrieved_at, TIMESTAMPTZ '1970-01-01')",
+    ),
 )
 SNAPSHOTS_TARGET = Target(
     schema.SNAPSHOTS,
@@ -126,14 +128,20 @@ class Pipeline:
         self.registered: set[str] = set()  # of which already written to `sources`
 
     # -- the run ---------------------------------------------------------------------------
-    def run(self, path: Path, *, force: bool = False, covers: tuple[datetime, datetime] | None = None,
-            ) -> ImportResult:
+    def run(
+        self,
+        path: Path,
+        *,
+        force: bool = False,
+        covers: tuple[datetime, datetime] | None = None,
+    ) -> ImportResult:
         path = path.resolve()
         if not path.is_file():
             raise ImportError_("no such file", path=str(path))
         imp = self.importer
-        result, twin = provenance.begin(self.store, path, imp.name, imp.version,
-                                        imp.options.as_json(), self.target.table.name)
+        result, twin = provenance.begin(
+            self.store, path, imp.name, imp.version, imp.options.as_json(), self.target.table.name
+        )
         import_id = result.import_id
         started = time.monotonic()
         if twin is not None and not force:
@@ -172,7 +180,8 @@ class Pipeline:
                     if self.strict:
                         raise ImportError_(
                             f"{item.reason} (--strict: nothing of this import was stored)",
-                            path=str(path), location=item.location,
+                            path=str(path),
+                            location=item.location,
                         )
                     self.rejects.append(item)
                     if len(self.rejects) >= 10_000:
@@ -216,12 +225,19 @@ class Pipeline:
             raw = rec.pop("raw", None)
             t = rec.get("time")
             if not isinstance(t, int):
-                yield Reject(loc, "missing time" if t is None else f"time is not a timestamp: {t!r}",
-                             excerpt(raw or _jsonable(rec)))
+                yield Reject(
+                    loc,
+                    "missing time" if t is None else f"time is not a timestamp: {t!r}",
+                    excerpt(raw or _jsonable(rec)),
+                )
                 continue
             if not earliest <= t <= latest:
-                yield Reject(loc, f"absurd time {_fmt_us(t)} (allowed {_fmt_us(earliest)} to "
-                             f"{_fmt_us(latest)}; see [import] earliest)", excerpt(raw or _jsonable(rec)))
+                yield Reject(
+                    loc,
+                    f"absurd time {_fmt_us(t)} (allowed {_fmt_us(earliest)} to "
+                    f"{_fmt_us(latest)}; see [import] earliest)",
+                    excerpt(raw or _jsonable(rec)),
+                )
                 continue
             if posts:
                 src = rec.pop("source", None)
@@ -265,8 +281,10 @@ class Pipeline:
                 con.unregister("batch_in")
         if self.rejects:
             now = datetime.now(UTC)
-            rows = [(result.import_id, str(path), r.location, r.reason, r.excerpt, now)
-                    for r in self.rejects]
+            rows = [
+                (result.import_id, str(path), r.location, r.reason, r.excerpt, now)
+                for r in self.rejects
+            ]
             con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?)", rows)
             result.records_quarantined += len(rows)
             self.rejects = []
@@ -300,15 +318,21 @@ class Pipeline:
             for native, source in con.execute(
                 "SELECT native_id, source_id FROM stage WHERE _status = 'collision'"
             ).fetchall():
-                self.rejects.append(Reject("?", f"uid collision: {source} / {native} hashes like "
-                                           "another stored post", ""))
+                self.rejects.append(
+                    Reject(
+                        "?",
+                        f"uid collision: {source} / {native} hashes like another stored post",
+                        "",
+                    )
+                )
         if counts.get("updated"):
             match = " AND ".join(f'"{table.name}"."{k}" = s."{k}"' for k in key)
             con.execute(f"""DELETE FROM "{table.name}" WHERE EXISTS (
                 SELECT 1 FROM stage s WHERE s._status = 'updated' AND {match})""")
         cols = ", ".join(
-            'coalesce(_old_first, first_import_id) AS first_import_id'
-            if c == "first_import_id" else f'"{c}"'
+            "coalesce(_old_first, first_import_id) AS first_import_id"
+            if c == "first_import_id"
+            else f'"{c}"'
             for c in table.columns
         )
         if counts.get("new") or counts.get("updated"):
@@ -346,20 +370,27 @@ class Pipeline:
         con = self.store.con
         if covers is not None:
             for sid in self.sources:
-                con.execute("INSERT INTO coverage VALUES (?, ?, ?, ?, 'declared')",
-                            [sid, import_id, covers[0], covers[1]])
+                con.execute(
+                    "INSERT INTO coverage VALUES (?, ?, ?, ?, 'declared')",
+                    [sid, import_id, covers[0], covers[1]],
+                )
         else:
             for sid, (lo, hi) in self.spans.items():
                 con.execute(
                     "INSERT INTO coverage VALUES (?, ?, make_timestamptz(?::BIGINT), "
-                    "make_timestamptz(?::BIGINT), 'records')", [sid, import_id, lo, hi])
+                    "make_timestamptz(?::BIGINT), 'records')",
+                    [sid, import_id, lo, hi],
+                )
         if self.sources:
             ids = list(self.sources)
-            con.execute("""
+            con.execute(
+                """
                 UPDATE sources SET first_time = s.lo, last_time = s.hi, posts = s.n
                 FROM (SELECT source_id, min(time) lo, max(time) hi, count(*) n FROM posts
                       WHERE list_contains(?, source_id) GROUP BY 1) s
-                WHERE sources.source_id = s.source_id""", [ids])
+                WHERE sources.source_id = s.source_id""",
+                [ids],
+            )
 
     def _finish(self, result: ImportResult, started: float) -> None:
         result.seconds = time.monotonic() - started

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from groundswell import __version__
-from groundswell.store.duckdb import Store
+from groundswell.store.duckdb import Store, first
 
 
 @dataclass
@@ -53,21 +53,33 @@ def begin(
     digest = sha256_file(path)
     with store.transaction():
         # Only one writer exists at a time, so a run still marked running died with its process.
-        con.execute("UPDATE imports SET status = 'interrupted', finished_at = now() "
-                    "WHERE status = 'running'")
+        con.execute(
+            "UPDATE imports SET status = 'interrupted', finished_at = now() "
+            "WHERE status = 'running'"
+        )
         import_id = store.next_id("imports", "import_id")
         con.execute(
             "INSERT INTO imports (import_id, path, size_bytes, sha256, importer, importer_version, "
             "options, target, status, started_at, groundswell_version) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', now(), ?)",
-            [import_id, str(path), path.stat().st_size, digest, importer, version, options,
-             target, __version__],
+            [
+                import_id,
+                str(path),
+                path.stat().st_size,
+                digest,
+                importer,
+                version,
+                options,
+                target,
+                __version__,
+            ],
         )
-    row = con.execute(
+    row = first(
+        con,
         "SELECT max(import_id) FROM imports WHERE sha256 = ? AND importer = ? "
         "AND importer_version = ? AND options = ? AND target = ? AND status = 'completed'",
         [digest, importer, version, options, target],
-    ).fetchone()
+    )
     twin = None if row is None or row[0] is None else int(row[0])
     return ImportResult(import_id, str(path), importer, target), twin
 
@@ -80,7 +92,14 @@ def finish(store: Store, result: ImportResult) -> None:
         "UPDATE imports SET status = ?, error = ?, finished_at = now(), records_read = ?, "
         "records_new = ?, records_updated = ?, records_unchanged = ?, records_quarantined = ? "
         "WHERE import_id = ?",
-        [result.status, result.error, result.records_read, result.records_new,
-         result.records_updated, result.records_unchanged, result.records_quarantined,
-         result.import_id],
+        [
+            result.status,
+            result.error,
+            result.records_read,
+            result.records_new,
+            result.records_updated,
+            result.records_unchanged,
+            result.records_quarantined,
+            result.import_id,
+        ],
     )

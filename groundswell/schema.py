@@ -79,12 +79,20 @@ SOURCES = Table(
                 "Stable id `platform:name`, e.g. `reddit:r/datasets`.",
                 nullable=False,
             ),
-            col("platform", pa.string(), "Platform or software: reddit, telegram, discord, 4chan, "
-                "vichan, stackexchange, forum, or what a generic mapping declares."),
+            col(
+                "platform",
+                pa.string(),
+                "Platform or software: reddit, telegram, discord, 4chan, "
+                "vichan, stackexchange, forum, or what a generic mapping declares.",
+            ),
             col("name", pa.string(), "Human name of the place within its platform."),
             col("url", pa.string(), "Where the place lives, if known (never fetched)."),
-            col("network", pa.string(), "`clearnet` or `tor` (derived from the url when not given)."),
-            col("timezone", pa.string(), "IANA timezone the source displays times in, if declared."),
+            col(
+                "network", pa.string(), "`clearnet` or `tor` (derived from the url when not given)."
+            ),
+            col(
+                "timezone", pa.string(), "IANA timezone the source displays times in, if declared."
+            ),
             col("first_time", TS, "Time of the earliest post stored for this source."),
             col("last_time", TS, "Time of the latest post stored for this source."),
             col("posts", pa.int64(), "Number of posts stored for this source."),
@@ -104,9 +112,13 @@ COVERAGE = Table(
             col("import_id", pa.int64(), "The import run that established the span."),
             col("span_start", TS, "Start of the covered period (inclusive).", nullable=False),
             col("span_end", TS, "End of the covered period (inclusive).", nullable=False),
-            col("basis", pa.string(), "How the span was derived: `records` (first to last record, "
+            col(
+                "basis",
+                pa.string(),
+                "How the span was derived: `records` (first to last record, "
                 "extended to the export time when the export states it) or `declared` "
-                "(given by the analyst with `--covers`)."),
+                "(given by the analyst with `--covers`).",
+            ),
         ]
     ),
 )
@@ -119,22 +131,42 @@ IMPORTS = Table(
             col("import_id", pa.int64(), "Sequential id of the run.", nullable=False),
             col("path", pa.string(), "Absolute path of the file read."),
             col("size_bytes", pa.int64(), "Size of the file on disk."),
-            col("sha256", pa.string(), "SHA-256 of the file's bytes (as stored, compressed or not)."),
+            col(
+                "sha256", pa.string(), "SHA-256 of the file's bytes (as stored, compressed or not)."
+            ),
             col("importer", pa.string(), "Importer name, e.g. `reddit`."),
-            col("importer_version", pa.string(), "Importer version, bumped when its output changes."),
-            col("options", pa.string(), "The importer options as JSON (field mapping, timezone, ...)."),
-            col("target", pa.string(), "Table written: `posts`, `account_snapshots`, or an event table."),
-            col("status", pa.string(), "`running`, `completed`, `failed` (stopped by an error; "
+            col(
+                "importer_version", pa.string(), "Importer version, bumped when its output changes."
+            ),
+            col(
+                "options",
+                pa.string(),
+                "The importer options as JSON (field mapping, timezone, ...).",
+            ),
+            col(
+                "target",
+                pa.string(),
+                "Table written: `posts`, `account_snapshots`, or an event table.",
+            ),
+            col(
+                "status",
+                pa.string(),
+                "`running`, `completed`, `failed` (stopped by an error; "
                 "batches committed before it remain), or `interrupted` (the process died; "
-                "marked by the next import of the same file)."),
+                "marked by the next import of the same file).",
+            ),
             col("error", pa.string(), "Why a failed run stopped."),
             col("started_at", TS, "When the run started."),
             col("finished_at", TS, "When the run ended."),
             col("records_read", pa.int64(), "Records read from the file, good and bad."),
             col("records_new", pa.int64(), "Records stored for the first time."),
             col("records_updated", pa.int64(), "Records that replaced an older stored version."),
-            col("records_unchanged", pa.int64(), "Records already stored as they are, or older "
-                "than the stored version, or repeated within the file."),
+            col(
+                "records_unchanged",
+                pa.int64(),
+                "Records already stored as they are, or older "
+                "than the stored version, or repeated within the file.",
+            ),
             col("records_quarantined", pa.int64(), "Records rejected to the quarantine table."),
             col("groundswell_version", pa.string(), "Version of Groundswell that ran the import."),
         ]
@@ -147,10 +179,16 @@ QUARANTINE = Table(
     "Rejected records, kept aside with where they were and why, never silently dropped.",
     pa.schema(
         [
-            col("import_id", pa.int64(), "The import run that rejected the record.", nullable=False),
+            col(
+                "import_id", pa.int64(), "The import run that rejected the record.", nullable=False
+            ),
             col("path", pa.string(), "File the record came from."),
-            col("location", pa.string(), "Line number (`line 12`), byte offset, array index or "
-                "XML row where the record stood."),
+            col(
+                "location",
+                pa.string(),
+                "Line number (`line 12`), byte offset, array index or "
+                "XML row where the record stood.",
+            ),
             col("reason", pa.string(), "Why it was rejected, in words."),
             col("excerpt", pa.string(), "The first 1,000 characters of the raw record, as text."),
             col("quarantined_at", TS, "When it was rejected."),
@@ -163,39 +201,85 @@ POSTS = Table(
     "The normalised record: one row per post, comment, message or answer, whatever the platform.",
     pa.schema(
         [
-            col("uid", pa.int64(), "Stable id: signed 64-bit BLAKE2b hash of (source_id, native_id).",
-                nullable=False),
+            col(
+                "uid",
+                pa.int64(),
+                "Stable id: signed 64-bit BLAKE2b hash of (source_id, native_id).",
+                nullable=False,
+            ),
             col("source_id", pa.string(), "The source (see `sources`).", nullable=False),
-            col("native_id", pa.string(), "The platform's own id of the record, as text.",
-                nullable=False),
-            col("kind", pa.string(), "Record kind in the platform's terms: post, comment, "
-                "submission, message, service, question, answer, reply."),
+            col(
+                "native_id",
+                pa.string(),
+                "The platform's own id of the record, as text.",
+                nullable=False,
+            ),
+            col(
+                "kind",
+                pa.string(),
+                "Record kind in the platform's terms: post, comment, "
+                "submission, message, service, question, answer, reply.",
+            ),
             col("section", pa.string(), "Board, subforum, channel or subreddit within the source."),
             col("thread_id", pa.string(), "Native id of the thread or conversation, if any."),
             col("thread_title", pa.string(), "Title of the thread, if known."),
             col("parent_id", pa.string(), "Native id of the record this one replies to."),
             col("quoted_ids", pa.list_(pa.string()), "Native ids of records this one quotes."),
-            col("quotes", pa.list_(QUOTE), "Quoted blocks inside `text`: character span "
-                "[start, end), and the quoted post id and author where the markup names them."),
-            col("author_id", pa.string(), "The platform's id of the author (or the name where the "
-                "platform has no separate id)."),
-            col("author_name", pa.string(), "Display name of the author at the time of the record."),
+            col(
+                "quotes",
+                pa.list_(QUOTE),
+                "Quoted blocks inside `text`: character span "
+                "[start, end), and the quoted post id and author where the markup names them.",
+            ),
+            col(
+                "author_id",
+                pa.string(),
+                "The platform's id of the author (or the name where the "
+                "platform has no separate id).",
+            ),
+            col(
+                "author_name", pa.string(), "Display name of the author at the time of the record."
+            ),
             col("time", TS, "When the record was posted, in UTC.", nullable=False),
-            col("time_offset_min", pa.int16(), "UTC offset in minutes of the time as the source "
-                "gave it (e.g. 120 for +02:00); null when the source gave UTC or an epoch."),
+            col(
+                "time_offset_min",
+                pa.int16(),
+                "UTC offset in minutes of the time as the source "
+                "gave it (e.g. 120 for +02:00); null when the source gave UTC or an epoch.",
+            ),
             col("edited_at", TS, "When the record was last edited, in UTC, if ever."),
             col("title", pa.string(), "Title (submissions, questions, thread openers)."),
-            col("text", pa.string(), "Plain text body. HTML is converted by a real parser; quoted "
-                "blocks stay in the text and are located by `quotes`."),
-            col("links", pa.list_(pa.string()), "Link targets (`href`s) found in the markup, as "
-                "written. Metadata only: never fetched."),
-            col("language", pa.string(), "ISO 639-1 language if the platform declares it "
-                "(enrichment fills it otherwise)."),
+            col(
+                "text",
+                pa.string(),
+                "Plain text body. HTML is converted by a real parser; quoted "
+                "blocks stay in the text and are located by `quotes`.",
+            ),
+            col(
+                "links",
+                pa.list_(pa.string()),
+                "Link targets (`href`s) found in the markup, as "
+                "written. Metadata only: never fetched.",
+            ),
+            col(
+                "language",
+                pa.string(),
+                "ISO 639-1 language if the platform declares it (enrichment fills it otherwise).",
+            ),
             col("tags", pa.list_(pa.string()), "Tags: platform tags, flair, moderator labels."),
-            col("attachments", pa.list_(ATTACHMENT), "Attached files as metadata only: name, url, "
-                "mime type, size. Never downloaded."),
-            col("forwarded_from", pa.string(), "Original author or channel of a forwarded message."),
-            col("likes", pa.int64(), "Likes, upvotes or reactions in total, where the platform has them."),
+            col(
+                "attachments",
+                pa.list_(ATTACHMENT),
+                "Attached files as metadata only: name, url, mime type, size. Never downloaded.",
+            ),
+            col(
+                "forwarded_from", pa.string(), "Original author or channel of a forwarded message."
+            ),
+            col(
+                "likes",
+                pa.int64(),
+                "Likes, upvotes or reactions in total, where the platform has them.",
+            ),
             col("replies", pa.int64(), "Reply or comment count, where given."),
             col("shares", pa.int64(), "Shares, forwards or reposts, where given."),
             col("views", pa.int64(), "Views, where given."),
@@ -203,12 +287,25 @@ POSTS = Table(
             col("score", pa.int64(), "Net score (up minus down votes), where given."),
             col("extra", pa.string(), "Platform fields with no column of their own, as JSON."),
             col("retrieved_at", TS, "When the record was collected, if the export says."),
-            col("import_id", pa.int64(), "The import run that wrote this version of the record.",
-                nullable=False),
-            col("first_import_id", pa.int64(), "The import run that first stored the record.",
-                nullable=False),
-            col("content_hash", pa.int64(), "Hash of every content field; a changed hash on "
-                "re-import means the record was edited.", nullable=False),
+            col(
+                "import_id",
+                pa.int64(),
+                "The import run that wrote this version of the record.",
+                nullable=False,
+            ),
+            col(
+                "first_import_id",
+                pa.int64(),
+                "The import run that first stored the record.",
+                nullable=False,
+            ),
+            col(
+                "content_hash",
+                pa.int64(),
+                "Hash of every content field; a changed hash on "
+                "re-import means the record was edited.",
+                nullable=False,
+            ),
         ]
     ),
     key=("uid",),
@@ -232,8 +329,13 @@ SNAPSHOTS = Table(
             col("is_virtual", pa.bool_(), "Whether the account is a declared virtual influencer."),
             col("extra", pa.string(), "Other columns of the export, as JSON."),
             col("import_id", pa.int64(), "The import run that wrote the row.", nullable=False),
-            col("content_hash", pa.int64(), "Hash of every figure; a changed hash on re-import "
-                "means the export corrected the row.", nullable=False),
+            col(
+                "content_hash",
+                pa.int64(),
+                "Hash of every figure; a changed hash on re-import "
+                "means the export corrected the row.",
+                nullable=False,
+            ),
         ]
     ),
     key=("platform", "account", "time"),
@@ -250,8 +352,12 @@ EVENT_TABLES = Table(
             col("table_name", pa.string(), "Name of the table in the store (`ev_<name>`)."),
             col("time_column", pa.string(), "The declared time column, stored as TIMESTAMPTZ UTC."),
             col("timezone", pa.string(), "Timezone assumed for naive times in the file."),
-            col("key_columns", pa.list_(pa.string()), "Columns that identify a row, if declared; "
-                "re-imports then update rows instead of appending."),
+            col(
+                "key_columns",
+                pa.list_(pa.string()),
+                "Columns that identify a row, if declared; "
+                "re-imports then update rows instead of appending.",
+            ),
             col("rows", pa.int64(), "Rows stored."),
             col("created_at", TS, "When the table was first imported."),
             col("updated_at", TS, "When an import last changed it."),
@@ -261,7 +367,8 @@ EVENT_TABLES = Table(
 )
 
 TABLES: dict[str, Table] = {
-    t.name: t for t in (META, SOURCES, COVERAGE, IMPORTS, QUARANTINE, POSTS, SNAPSHOTS, EVENT_TABLES)
+    t.name: t
+    for t in (META, SOURCES, COVERAGE, IMPORTS, QUARANTINE, POSTS, SNAPSHOTS, EVENT_TABLES)
 }
 
 

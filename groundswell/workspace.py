@@ -21,10 +21,11 @@ from typing import Any
 import pyarrow as pa
 
 from groundswell import config as config_mod
+from groundswell.coverage import merge_spans
 from groundswell.errors import QueryError, WorkspaceError
 from groundswell.ingest import ImportResult, Progress, run_import
 from groundswell.sources.base import ImportOptions, get_importer
-from groundswell.store.duckdb import Store
+from groundswell.store.duckdb import Store, first
 
 STORE_NAME = "store.duckdb"
 ENV_VAR = "GROUNDSWELL_WORKSPACE"
@@ -117,8 +118,16 @@ class Workspace:
         for path in paths:
             importer = cls(options or ImportOptions())
             results.append(
-                run_import(self.store, importer, Path(path), self.config.imports,
-                           strict=strict, force=force, covers=covers, progress=progress)
+                run_import(
+                    self.store,
+                    importer,
+                    Path(path),
+                    self.config.imports,
+                    strict=strict,
+                    force=force,
+                    covers=covers,
+                    progress=progress,
+                )
             )
         return results
 
@@ -136,9 +145,17 @@ class Workspace:
         """Import a CSV or Parquet file as the event table ``ev_<name>`` (see tables.py)."""
         from groundswell.tables import import_event_table
 
-        return import_event_table(self.store, Path(path), name=name, time_column=time_column,
-                                  timezone=timezone, time_format=time_format, key=tuple(key),
-                                  force=force, settings=self.config.imports)
+        return import_event_table(
+            self.store,
+            Path(path),
+            name=name,
+            time_column=time_column,
+            timezone=timezone,
+            time_format=time_format,
+            key=tuple(key),
+            force=force,
+            settings=self.config.imports,
+        )
 
     # -- reading ---------------------------------------------------------------------------
     def sql(self, query: str, params: Sequence[Any] | None = None) -> pa.Table:
@@ -168,14 +185,17 @@ class Workspace:
         return self.sql(query, params).to_pylist()
 
     def sources(self) -> list[dict[str, Any]]:
-        """Sources with their counts, time span and coverage spans."""
-        return self._rows("""
+        """Sources with their counts, time span and merged coverage spans."""
+        rows = self._rows("""
             SELECT s.*, coalesce(c.spans, []) AS coverage
             FROM sources s LEFT JOIN (
-              SELECT source_id, list({'start': span_start, 'end': span_end, 'basis': basis}
-                                     ORDER BY span_start) AS spans
+              SELECT source_id, list({'start': span_start, 'end': span_end}) AS spans
               FROM coverage GROUP BY 1) c USING (source_id)
             ORDER BY s.source_id""")
+        for r in rows:
+            spans = merge_spans((c["start"], c["end"]) for c in r["coverage"])
+            r["coverage"] = [{"start": a, "end": b} for a, b in spans]
+        return rows
 
     def imports(self, *, limit: int = 50) -> list[dict[str, Any]]:
         return self._rows("SELECT * FROM imports ORDER BY import_id DESC LIMIT ?", [limit])
@@ -183,24 +203,26 @@ class Workspace:
     def quarantine(self, *, import_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
         where = "WHERE import_id = ?" if import_id is not None else ""
         params: list[Any] = [import_id] if import_id is not None else []
-        return self._rows(f"SELECT * FROM quarantine {where} ORDER BY import_id DESC, "
-                          "quarantined_at LIMIT ?", [*params, limit])
+        return self._rows(
+            f"SELECT * FROM quarantine {where} ORDER BY import_id DESC, quarantined_at LIMIT ?",
+            [*params, limit],
+        )
 
     def stats(self) -> dict[str, Any]:
         """Headline figures: records, sources, time span, quarantine, per-platform counts."""
         con = self.store.con
-        row = con.execute(
-            "SELECT count(*), min(time), max(time), count(DISTINCT source_id) FROM posts"
-        ).fetchone()
+        row = first(
+            con, "SELECT count(*), min(time), max(time), count(DISTINCT source_id) FROM posts"
+        )
         assert row is not None
         per_platform = self._rows("""
             SELECT s.platform, count(DISTINCT p.source_id) AS sources, count(*) AS posts,
                    min(p.time) AS first, max(p.time) AS last
             FROM posts p JOIN sources s USING (source_id) GROUP BY 1 ORDER BY posts DESC""")
-        q = con.execute("SELECT count(*) FROM quarantine").fetchone()
-        snaps = con.execute("SELECT count(*) FROM account_snapshots").fetchone()
+        q = first(con, "SELECT count(*) FROM quarantine")
+        snaps = first(con, "SELECT count(*) FROM account_snapshots")
         events = self._rows("SELECT name, table_name, rows FROM event_tables ORDER BY name")
-        imports = con.execute("SELECT count(*) FROM imports").fetchone()
+        imports = first(con, "SELECT count(*) FROM imports")
         return {
             "workspace": str(self.path),
             "posts": row[0],

@@ -135,8 +135,12 @@ class JsonLinesImporter(Importer):
         for line in iter_lines(handle.stream, ctx.settings.max_record_bytes):
             loc = f"line {line.number}"
             if line.too_long:
-                yield Reject(loc, f"record of {line.length:,} bytes exceeds the "
-                             f"{ctx.settings.max_record_mb:g} MB limit", excerpt(line.data))
+                yield Reject(
+                    loc,
+                    f"record of {line.length:,} bytes exceeds the "
+                    f"{ctx.settings.max_record_mb:g} MB limit",
+                    excerpt(line.data),
+                )
                 continue
             if not line.data.strip():
                 continue
@@ -160,8 +164,11 @@ def parse_safely(
     except GroundswellError:
         raise
     except (TypeError, ValueError, KeyError, AttributeError, IndexError) as e:
-        yield Reject(loc, f"unexpected shape: {type(e).__name__}: {e}"[:300],
-                     excerpt(raw if raw is not None else obj))
+        yield Reject(
+            loc,
+            f"unexpected shape: {type(e).__name__}: {e}"[:300],
+            excerpt(raw if raw is not None else obj),
+        )
         return
     if isinstance(result, dict):
         result.setdefault("loc", loc)

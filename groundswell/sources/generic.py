@@ -66,8 +66,18 @@ DEFAULT_NAMES: dict[str, tuple[str, ...]] = {
 }
 MAPPABLE = tuple(DEFAULT_NAMES)
 COUNTS = ("likes", "replies", "shares", "views", "saves", "score")
-TEXTS = ("author_name", "author_id", "text", "title", "section", "thread_id", "thread_title",
-         "parent_id", "kind", "language")
+TEXTS = (
+    "author_name",
+    "author_id",
+    "text",
+    "title",
+    "section",
+    "thread_id",
+    "thread_title",
+    "parent_id",
+    "kind",
+    "language",
+)
 
 
 def _getter(path: str) -> Callable[[dict[str, Any]], Any]:
@@ -95,7 +105,9 @@ class MappedRecords:
         if unknown:
             raise HostileInputError(
                 f"unknown mapping target(s) {', '.join(sorted(unknown))}; "
-                f"mappable columns: {', '.join(MAPPABLE)}", path=str(path))
+                f"mappable columns: {', '.join(MAPPABLE)}",
+                path=str(path),
+            )
         fields = set(header) if header is not None else None
         self.get: dict[str, Callable[[dict[str, Any]], Any]] = {}
         for column, names in DEFAULT_NAMES.items():
@@ -108,15 +120,19 @@ class MappedRecords:
                 if name is None:
                     continue
             elif fields is not None and name.split(".")[0] not in fields:
-                raise HostileInputError(f"mapped field {name!r} (for {column}) is not a column; "
-                                        f"columns: {', '.join(sorted(fields))}", path=str(path))
+                raise HostileInputError(
+                    f"mapped field {name!r} (for {column}) is not a column; "
+                    f"columns: {', '.join(sorted(fields))}",
+                    path=str(path),
+                )
             self.get[column] = _getter(name)
         self.tz = opts.timezone or "UTC"
         self.fmt = opts.time_format
         self.platform = opts.platform or "generic"
         self.fixed = (
             SourceInfo(self.platform, opts.source, opts.url, opts.network, opts.timezone)
-            if opts.source else None
+            if opts.source
+            else None
         )
         self.default_name = path.name.split(".")[0]
         self.sources: dict[tuple[str, str], SourceInfo] = {}
@@ -212,8 +228,9 @@ class CsvImporter(Importer):
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record | Reject]:
         handle = ctx.open(path)
-        text = io.TextIOWrapper(handle.stream, encoding="utf-8-sig", errors="surrogateescape",
-                                newline="")
+        text = io.TextIOWrapper(
+            handle.stream, encoding="utf-8-sig", errors="surrogateescape", newline=""
+        )
         limit = ctx.settings.max_record_bytes
         too_long: list[Reject] = []
         sample = text.read(64 * 1024)
@@ -231,8 +248,9 @@ class CsvImporter(Importer):
         except csv.Error as e:
             raise HostileInputError(f"cannot read the CSV header: {e}", path=str(path)) from None
         if len(set(header)) != len(header):
-            raise HostileInputError(f"duplicate column names in the header: {header}",
-                                    path=str(path))
+            raise HostileInputError(
+                f"duplicate column names in the header: {header}", path=str(path)
+            )
         mapper = MappedRecords(self, path, header)
         width = len(header)
         while True:
@@ -275,8 +293,13 @@ def _bounded_lines(
             while (more := rest.readline(1 << 20)) and not more.endswith("\n"):
                 size += len(more)
             size += len(more)
-            rejects.append(Reject(f"line {number}", f"line of over {size:,} characters exceeds "
-                                  "the record size limit", excerpt(line[:1000])))
+            rejects.append(
+                Reject(
+                    f"line {number}",
+                    f"line of over {size:,} characters exceeds the record size limit",
+                    excerpt(line[:1000]),
+                )
+            )
             yield "\n"
             continue
         yield line
@@ -301,8 +324,9 @@ class ParquetImporter(Importer):
                     row += 1
                     yield from parse_safely(mapper, _plain(obj), f"row {row}")
         except OSError as e:
-            raise HostileInputError(f"Parquet data is corrupt after row {row}: {e}",
-                                    path=str(path)) from None
+            raise HostileInputError(
+                f"Parquet data is corrupt after row {row}: {e}", path=str(path)
+            ) from None
 
 
 def _plain(obj: dict[str, Any]) -> dict[str, Any]:

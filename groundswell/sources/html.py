@@ -24,9 +24,34 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 BLOCK = {
-    "p", "div", "blockquote", "li", "ul", "ol", "tr", "table", "pre", "h1", "h2", "h3", "h4",
-    "h5", "h6", "section", "article", "header", "footer", "dd", "dt", "dl", "hr", "cite",
-    "figure", "figcaption", "details", "summary",
+    "p",
+    "div",
+    "blockquote",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "table",
+    "pre",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "dd",
+    "dt",
+    "dl",
+    "hr",
+    "cite",
+    "figure",
+    "figcaption",
+    "details",
+    "summary",
 }
 DROP = {"script", "style", "noscript", "template", "head", "iframe", "object", "embed"}
 _WS = re.compile(r"\s+")
@@ -34,7 +59,8 @@ _POST_ID = re.compile(r"(?:^|[?&#/])(?:p|post|postid|post_id|pid)[=-]?(\d+)")
 _DIGITS = re.compile(r"\d+")
 _WROTE = re.compile(
     r"^\s*(?:quote\s*(?:from)?\s*:?\s*)?(.+?)\s+(?:wrote|said|schreef|написал|menulis|"
-    r"писал|a écrit|schrieb)\b", re.IGNORECASE,
+    r"писал|a écrit|schrieb)\b",
+    re.IGNORECASE,
 )
 _POSTED_BY = re.compile(r"(?:originally\s+)?posted\s+by\s+(\S+)", re.IGNORECASE)
 
@@ -146,9 +172,7 @@ def html_to_text(html: str) -> HtmlText:
             t = node.text_content or ""
             if not pre:
                 t = _WS.sub(" ", t)
-                if out and (out[-1].endswith((" ", "\n")) or not out[-1]) and t.startswith(" "):
-                    t = t[1:]
-                elif not out and t.startswith(" "):
+                if t.startswith(" ") and (not out or out[-1].endswith((" ", "\n"))):
                     t = t[1:]
             if t:
                 out.append(t)

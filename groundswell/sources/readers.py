@@ -61,8 +61,9 @@ class CountingReader(io.RawIOBase):
 class GuardedStream(io.RawIOBase):
     """A decompressed stream that checks its expansion ratio and names decoding failures."""
 
-    def __init__(self, inner: IO[bytes], counter: CountingReader, path: Path, kind: str,
-                 max_ratio: float) -> None:
+    def __init__(
+        self, inner: IO[bytes], counter: CountingReader, path: Path, kind: str, max_ratio: float
+    ) -> None:
         self.inner = inner
         self.counter = counter
         self.path = path
@@ -85,15 +86,14 @@ class GuardedStream(io.RawIOBase):
         n = len(data)
         b[:n] = data
         self.produced += n
-        if (
-            self.produced > EXPANSION_GRACE
-            and self.produced > self.max_ratio * max(self.counter.count, 1)
+        if self.produced > EXPANSION_GRACE and self.produced > self.max_ratio * max(
+            self.counter.count, 1
         ):
             raise HostileInputError(
                 f"refusing a likely decompression bomb: {self.counter.count:,} compressed bytes "
                 f"expanded to more than {self.produced:,} (over {self.max_ratio:g}x)",
                 path=str(self.path),
-                hint="raise [import] max_expansion_ratio in groundswell.toml if the file is genuine",
+                hint="raise [import] max_expansion_ratio in groundswell.toml if it is genuine",
             )
         return n
 
@@ -152,7 +152,7 @@ def open_input(path: Path, *, max_expansion_ratio: float = 200.0) -> Input:
     elif kind == "bz2":
         inner = bz2.BZ2File(buffered, mode="rb")
     else:
-        inner = lzma.LZMAFile(buffered, mode="rb")
+        inner = lzma.LZMAFile(buffered, mode="rb")  # noqa: SIM115 - closed by Input.close
     guarded = GuardedStream(inner, counter, path, kind, max_expansion_ratio)
     return Input(io.BufferedReader(guarded, CHUNK), counter, size, kind)
 

@@ -66,7 +66,7 @@ def from_epoch(value: object, unit: str = "auto") -> Parsed:
         return value * scale, None
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         return int(value.strip()) * scale, None
-    return int(round(number * scale)), None
+    return round(number * scale), None
 
 
 def from_iso(value: object, tz: str = "UTC") -> Parsed:
@@ -108,7 +108,7 @@ def parse_time(value: object, fmt: str = "auto", tz: str = "UTC") -> Parsed:
         return from_iso(value, tz)
     if fmt != "auto":
         return from_pattern(value, fmt, tz)
-    if isinstance(value, int | float) or isinstance(value, str) and _NUMERIC.match(value.strip()):
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMERIC.match(value.strip())):
         return from_epoch(value)
     if isinstance(value, str):
         try:

@@ -39,6 +39,13 @@ from groundswell.errors import StoreBusyError, WorkspaceError
 _PID = re.compile(r"\(PID (\d+)\)")
 
 
+def first(con: duckdb.DuckDBPyConnection, query: str, params: Any = None) -> Any:
+    """The first row of a query, or None. Fetches every row, so that the connection is left
+    with no unfinished result (DuckDB 2 refuses new work on a connection that has one)."""
+    rows = con.execute(query, params if params is not None else []).fetchall()
+    return rows[0] if rows else None
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -106,7 +113,8 @@ class Store:
                 holder.update(orjson.loads((self.lock_dir / f"{pid}.json").read_bytes()))
         who = f"PID {pid}" if pid else "another process"
         if holder.get("command"):
-            who = f"`{holder['command']}` ({who}, {holder.get('mode', '?')}, since {holder.get('since', '?')})"
+            mode, since = holder.get("mode", "?"), holder.get("since", "?")
+            who = f"`{holder['command']}` ({who}, {mode}, since {since})"
         waited = f" after waiting {wait:g} s" if wait else ""
         return StoreBusyError(
             f"workspace store {self.path} is in use by {who}{waited}. Wait for it to finish, "
@@ -148,11 +156,11 @@ class Store:
 
     def check_version(self) -> None:
         try:
-            row = self.con.execute(
-                "SELECT value FROM meta WHERE key = 'schema_version'"
-            ).fetchone()
+            row = first(self.con, "SELECT value FROM meta WHERE key = 'schema_version'")
         except duckdb.CatalogException:
-            raise WorkspaceError(f"{self.path} is not a Groundswell store (no meta table)") from None
+            raise WorkspaceError(
+                f"{self.path} is not a Groundswell store (no meta table)"
+            ) from None
         found = int(row[0]) if row else 0
         if found > schema.SCHEMA_VERSION:
             raise WorkspaceError(
@@ -181,6 +189,6 @@ class Store:
             self.con.execute("COMMIT")
 
     def next_id(self, table: str, column: str) -> int:
-        row = self.con.execute(f'SELECT coalesce(max("{column}"), 0) + 1 FROM "{table}"').fetchone()
+        row = first(self.con, f'SELECT coalesce(max("{column}"), 0) + 1 FROM "{table}"')
         assert row is not None
         return int(row[0])

@@ -1,0 +1,160 @@
+"""What every command shares: the workspace options, output as tables or JSON, progress bars."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from groundswell.errors import GroundswellError
+from groundswell.workspace import Workspace
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+WorkspaceOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace directory. Default: $GROUNDSWELL_WORKSPACE, "
+        "else the current directory or the nearest parent that is a workspace.",
+        show_default=False,
+    ),
+]
+WaitOpt = Annotated[
+    float, typer.Option("--wait", help="Seconds to wait for a store that another process holds.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+
+
+def guard(func: Callable[..., None]) -> Callable[..., None]:
+    """Turn Groundswell's user errors into a one-line message and their exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            func(*args, **kwargs)
+        except GroundswellError as e:
+            err.print(f"[bold red]error:[/bold red] {escape(str(e))}", soft_wrap=True)
+            raise typer.Exit(e.exit_code) from None
+        except KeyboardInterrupt:
+            err.print(
+                "[yellow]interrupted[/yellow]: committed batches are kept; run the same "
+                "command again to complete it"
+            )
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def open_ws(path: Path | None, wait: float, *, read_only: bool) -> Workspace:
+    return Workspace.open(path, read_only=read_only, wait=wait)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(orjson.dumps(data, default=str, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def human(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, list):
+        return ", ".join(human(v) for v in value)
+    return str(value)
+
+
+def print_table(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    *,
+    title: str = "",
+    empty: str = "nothing to show",
+) -> None:
+    if not rows:
+        out.print(f"[dim]{empty}[/dim]")
+        return
+    table = Table(title=title or None, title_justify="left", header_style="bold")
+    for c in columns:
+        numeric = all(isinstance(r.get(c), int | float) for r in rows if r.get(c) is not None)
+        label = c.removeprefix("records_").replace("_", " ")
+        table.add_column(label, justify="right" if numeric else "left", overflow="fold")
+    for r in rows:
+        table.add_row(*(Text(human(r.get(c))) for c in columns))
+    out.print(table)
+
+
+class RateColumn(ProgressColumn):
+    """Records so far, records/s and MB/s (from the compressed bytes read)."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.elapsed or 0.0
+        records = int(task.fields.get("records", 0))
+        if elapsed <= 0:
+            return Text(f"{records:,} records")
+        mb = (task.completed or 0) / 1e6 / elapsed
+        return Text(f"{records:,} records · {records / elapsed:,.0f}/s · {mb:,.1f} MB/s")
+
+
+@contextmanager
+def import_progress(label: str, enabled: bool = True) -> Iterator[Any]:
+    """A progress bar over bytes read, with record and byte rates; quiet when disabled."""
+    if not enabled:
+        yield lambda records, done, total: None
+        return
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
+    task = progress.add_task(label, total=None, records=0)
+    started = time.monotonic()
+    shown = False
+
+    def update(records: int, done: int, total: int) -> None:
+        nonlocal shown
+        if not shown and time.monotonic() - started > 1.0:  # only for work longer than a second
+            progress.start()
+            shown = True
+        progress.update(task, completed=done, total=total, records=records)
+
+    try:
+        yield update
+    finally:
+        if shown:
+            progress.stop()
