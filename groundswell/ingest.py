@@ -399,7 +399,8 @@ class Pipeline:
 
 def _fmt_us(us: int) -> str:
     try:
-        return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)).isoformat()
+        t = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
+        return t.strftime("%Y-%m-%d %H:%M:%S" if t.second or t.minute or t.hour else "%Y-%m-%d")
     except OverflowError:
         return f"{us} µs since 1970"
 

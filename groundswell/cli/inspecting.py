@@ -66,7 +66,6 @@ def register(app: typer.Typer) -> None:
                 "import_id",
                 "file",
                 "importer",
-                "target",
                 "status",
                 "started_at",
                 "records_read",

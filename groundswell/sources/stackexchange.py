@@ -138,7 +138,7 @@ class StackExchangeImporter(Importer):
                     continue  # the root's end, or an element nested in a row (cleared with it)
                 if elem.tag == "row":
                     rows += 1
-                    yield from parse_safely(self.parse, elem.attrib, f"row {rows}")
+                    yield from parse_safely(self.parse, dict(elem.attrib), f"row {rows}")
                 elem.clear()
                 while elem.getprevious() is not None:
                     del parent[0]
@@ -152,7 +152,7 @@ class StackExchangeImporter(Importer):
         if not checked:
             raise HostileInputError("no XML element found: not a Posts.xml", path=str(path))
 
-    def parse(self, attrs: Any, loc: str) -> Record:
+    def parse(self, attrs: dict[str, str], loc: str) -> Record:
         get = attrs.get
         native = get("Id")
         if not native:
