@@ -102,6 +102,43 @@ class GuardedStream(io.RawIOBase):
         super().close()
 
 
+class ZstdReader(io.RawIOBase):
+    """Zstandard frames, one after another, with a window of up to 2 GiB (Pushshift dumps need
+    it). Unlike ``stream_reader``, it notices a stream that ends inside a frame (truncated)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.dctx = zstandard.ZstdDecompressor(max_window_size=2**31)
+        self.obj = self.dctx.decompressobj()
+        self.pending = b""
+        self.pos = 0  # read position in pending
+        self.started = False  # the current frame has consumed input
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while self.pos >= len(self.pending):
+            self.pending, self.pos = b"", 0
+            chunk = self.raw.read(CHUNK)
+            if not chunk:
+                if self.started and not self.obj.eof:
+                    raise zstandard.ZstdError("the stream ends inside a frame")
+                return 0
+            while chunk:
+                self.started = True
+                self.pending += self.obj.decompress(chunk)
+                chunk = b""
+                if self.obj.eof:  # frame done: the rest belongs to the next frame
+                    chunk = self.obj.unused_data
+                    self.obj = self.dctx.decompressobj()
+                    self.started = False
+        n = min(len(b), len(self.pending) - self.pos)
+        b[:n] = memoryview(self.pending)[self.pos : self.pos + n]
+        self.pos += n
+        return n
+
+
 @dataclass
 class Input:
     """An opened input: the decompressed byte stream and the compressed-byte counter."""
@@ -145,8 +182,7 @@ def open_input(path: Path, *, max_expansion_ratio: float = 200.0) -> Input:
     inner: IO[bytes]
     buffered = io.BufferedReader(counter, CHUNK)
     if kind == "zstd":
-        dctx = zstandard.ZstdDecompressor(max_window_size=2**31)
-        inner = dctx.stream_reader(buffered, read_size=CHUNK, read_across_frames=True)
+        inner = ZstdReader(buffered)
     elif kind == "gzip":
         inner = gzip.GzipFile(fileobj=buffered, mode="rb")
     elif kind == "bz2":

@@ -26,8 +26,10 @@ Quirks handled:
 Hostile input: the file is streamed with ``lxml.etree.iterparse`` (rows cleared as they are
 read, so memory stays flat), with entity resolution off, no network, and libxml2's default
 limits (``huge_tree`` off: no text node over 10 MB, no nesting over 256 levels). A document
-that declares entities in a DTD is refused before any row is read (real dumps never have a
-DTD), and libxml2 itself refuses entity amplification and external entities in attributes.
+with a ``<!DOCTYPE>`` is refused before any row is mapped (real dumps never have a
+DTD; libxml2 still expands internal entities inside attribute values, so this check is what
+keeps them out), and libxml2 itself refuses entity amplification and external entities in
+attributes; external DTDs and parameter entities are never loaded.
 Malformed XML (truncated file, invalid UTF-8, a wrong root element) stops the import with a
 :class:`HostileInputError`; rows read before the fault are kept.
 """
@@ -49,6 +51,7 @@ from groundswell.sources.base import (
     Record,
     Reject,
     SourceInfo,
+    excerpt,
     int_or_none,
     parse_safely,
 )
@@ -66,14 +69,22 @@ POST_TYPES = {
     "8": "privilege_wiki",
 }
 # Attributes that go to ``extra`` as integers / as given (snake_case keys).
-EXTRA_INTS = {"AcceptedAnswerId": "accepted_answer_id", "CommentCount": "comment_count",
-              "FavoriteCount": "favorite_count", "LastEditorUserId": "last_editor_user_id"}
-EXTRA_TEXT = {"ContentLicense": "license", "ClosedDate": "closed_date",
-              "CommunityOwnedDate": "community_owned_date",
-              "LastActivityDate": "last_activity_date",
-              "LastEditorDisplayName": "last_editor_display_name"}
+EXTRA_INTS = {
+    "AcceptedAnswerId": "accepted_answer_id",
+    "CommentCount": "comment_count",
+    "FavoriteCount": "favorite_count",
+    "LastEditorUserId": "last_editor_user_id",
+}
+EXTRA_TEXT = {
+    "ContentLicense": "license",
+    "ClosedDate": "closed_date",
+    "CommunityOwnedDate": "community_owned_date",
+    "LastActivityDate": "last_activity_date",
+    "LastEditorDisplayName": "last_editor_display_name",
+}
 TITLE_CACHE = 100_000  # question titles remembered for the answers that follow them
 _HOST = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$", re.IGNORECASE)
+_POSITION = re.compile(r", line \d+, column \d+$")
 _ARCHIVE_NAME = re.compile(r"^(.+?)-Posts\b", re.IGNORECASE)  # stackoverflow.com-Posts.xml
 
 
@@ -123,10 +134,17 @@ class StackExchangeImporter(Importer):
         self.titles: dict[str, str] = {}
         handle = ctx.open(path)
         events = etree.iterparse(
-            handle.stream, events=("end",), resolve_entities=False, no_network=True,
-            huge_tree=False, load_dtd=False, remove_comments=True, remove_pis=True,
+            handle.stream,
+            events=("end",),
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=False,
+            load_dtd=False,
+            remove_comments=True,
+            remove_pis=True,
         )
         rows = 0
+        limit = ctx.settings.max_record_bytes
         checked = False
         try:
             for _, elem in events:
@@ -138,15 +156,26 @@ class StackExchangeImporter(Importer):
                     continue  # the root's end, or an element nested in a row (cleared with it)
                 if elem.tag == "row":
                     rows += 1
-                    yield from parse_safely(self.parse, dict(elem.attrib), f"row {rows}")
+                    attrs = dict(elem.attrib)
+                    size = len(attrs.get("Body") or "")
+                    if size > limit:
+                        yield Reject(
+                            f"row {rows}",
+                            f"Body of {size:,} characters exceeds the "
+                            f"{ctx.settings.max_record_mb:g} MB record limit",
+                            excerpt({k: v[:200] for k, v in attrs.items()}),
+                        )
+                    else:
+                        yield from parse_safely(self.parse, attrs, f"row {rows}")
                 elem.clear()
                 while elem.getprevious() is not None:
                     del parent[0]
         except etree.XMLSyntaxError as e:
-            where = f"line {e.lineno}" if e.lineno else None
+            where = f"line {e.position[0]}, column {e.position[1]}" if e.lineno else None
             raise HostileInputError(
-                f"malformed or truncated XML after {rows:,} rows: {e.msg}",
-                path=str(path), location=where,
+                f"malformed or truncated XML after {rows:,} rows: {_POSITION.sub('', e.msg)}",
+                path=str(path),
+                location=where,
                 hint="rows before the fault were imported; re-extract the dump and import again",
             ) from None
         if not checked:
@@ -212,16 +241,21 @@ class StackExchangeImporter(Importer):
 
 
 def _check_document(elem: Any, path: Path) -> None:
-    """Refuse what is not a Posts.xml, and any document that declares entities."""
+    """Refuse what is not a Posts.xml, and any document with a DTD (internal or external)."""
     tree = elem.getroottree()
-    dtd = tree.docinfo.internalDTD
-    if dtd is not None and any(True for _ in dtd.iterentities()):
+    info = tree.docinfo
+    if info.doctype or info.system_url or info.internalDTD is not None:
         raise HostileInputError(
-            "the XML declares entities in a DTD (Stack Exchange dumps never do); refusing it "
-            "rather than expanding them", path=str(path))
+            f"the XML has a document type declaration ({(info.doctype or 'DTD')[:60]}); "
+            "Stack Exchange dumps never do, and entities it declares would be expanded into "
+            "the rows, so the file is refused",
+            path=str(path),
+        )
     root = tree.getroot()
     if root.tag != "posts":
         raise HostileInputError(
             f"not a Stack Exchange Posts.xml: the root element is <{root.tag}>, expected <posts>",
-            path=str(path), hint="only Posts.xml holds posts; Comments.xml, Users.xml and the "
-            "other files of the dump are not read by this importer")
+            path=str(path),
+            hint="only Posts.xml holds posts; Comments.xml, Users.xml and the "
+            "other files of the dump are not read by this importer",
+        )
