@@ -138,41 +138,53 @@ def _build(
     """Build the container opened by ``first`` from the following events, within bounds."""
     root: Any = {} if first == "start_map" else []
     stack: list[Any] = [root]
-    keys: list[Any] = [None]
+    keys: list[Any] = []
+    parent: Any = root
+    is_map = first == "start_map"
+    key: Any = None
     size = 2
-    for event, value in events:
+    for event, value in events:  # ordered by frequency; this loop is the importer's hot path
         if event == "map_key":
-            keys[-1] = value
-            size += len(value) + 4
+            key = value
+            size += len(value)
             continue
-        if event == "end_map" or event == "end_array":
+        if event == "string":
+            size += len(value)
+            if is_map:
+                parent[key] = value
+            else:
+                parent.append(value)
+        elif event == "number" or event == "boolean" or event == "null":
+            if is_map:
+                parent[key] = value
+            else:
+                parent.append(value)
+        elif event == "end_map" or event == "end_array":
             stack.pop()
-            keys.pop()
             if not stack:
                 return root
+            key = keys.pop()
+            parent = stack[-1]
+            is_map = type(parent) is dict
             continue
-        if event == "start_map" or event == "start_array":
+        else:  # start_map, start_array
             item: Any = {} if event == "start_map" else []
-        else:
-            item = value
-            size += len(value) + 2 if type(value) is str else 6
-        parent = stack[-1]
-        if type(parent) is dict:
-            parent[keys[-1]] = item
-        else:
-            parent.append(item)
-        if event == "start_map" or event == "start_array":
+            if is_map:
+                parent[key] = item
+            else:
+                parent.append(item)
+            keys.append(key)
             stack.append(item)
-            keys.append(None)
+            parent = item
+            is_map = event == "start_map"
             if len(stack) > max_depth:
-                depth = len(stack)
                 text = excerpt(root)
-                _skip(events, depth)
+                _skip(events, len(stack))
                 return Oversized(f"JSON nested more than {max_depth} levels deep", text)
+        size += 6
         if size > max_bytes:
-            depth = len(stack)
             text = excerpt(root)
-            _skip(events, depth)
+            _skip(events, len(stack))
             return Oversized(f"record of over {max_bytes:,} bytes exceeds the record size limit",
                              text)
     raise ijson.IncompleteJSONError("premature EOF")

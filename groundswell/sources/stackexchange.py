@@ -111,6 +111,15 @@ def split_tags(value: str | None) -> list[str] | None:
     return [t for t in tags if t] or None
 
 
+def _int(value: str | None, field: str) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return int_or_none(value, field)  # raises RecordError naming the field and value
+
+
 def _time(value: str | None, field: str) -> int:
     if not value:
         raise RecordError(f"missing {field}")
@@ -209,7 +218,7 @@ class StackExchangeImporter(Importer):
         for attr, key in EXTRA_INTS.items():
             v = get(attr)
             if v:
-                extra[key] = int_or_none(v, attr)
+                extra[key] = _int(v, attr)
         for attr, key in EXTRA_TEXT.items():
             v = get(attr)
             if v:
@@ -232,9 +241,9 @@ class StackExchangeImporter(Importer):
             "quoted_ids": body.quoted_ids or None,
             "links": body.links or None,
             "tags": split_tags(get("Tags")),
-            "score": int_or_none(get("Score"), "Score"),
-            "views": int_or_none(get("ViewCount"), "ViewCount"),
-            "replies": int_or_none(get("AnswerCount"), "AnswerCount"),
+            "score": _int(get("Score"), "Score"),
+            "views": _int(get("ViewCount"), "ViewCount"),
+            "replies": _int(get("AnswerCount"), "AnswerCount"),
             "extra": orjson.dumps(extra).decode() if extra else None,
             "retrieved_at": self.retrieved,
         }
