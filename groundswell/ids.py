@@ -1,11 +1,8 @@
-"""Stable identifiers and content hashes."""
+"""Stable identifiers."""
 
 from __future__ import annotations
 
 from hashlib import blake2b
-from typing import Any
-
-import orjson
 
 
 def post_uid(source_id: str, native_id: str) -> int:
@@ -16,9 +13,3 @@ def post_uid(source_id: str, native_id: str) -> int:
     """
     digest = blake2b(f"{source_id}\x1f{native_id}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
-
-
-def content_hash(values: tuple[Any, ...]) -> int:
-    """Signed 64-bit hash of a tuple of JSON-able values."""
-    data = orjson.dumps(values, option=orjson.OPT_NON_STR_KEYS, default=str)
-    return int.from_bytes(blake2b(data, digest_size=8).digest(), "big", signed=True)

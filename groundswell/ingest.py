@@ -5,7 +5,7 @@ every ``batch_size`` records the batch becomes an Arrow table and is merged into
 one transaction:
 
 - identity is the table's key (``uid`` = hash of source and native id for posts); a record
-  whose key is new is inserted; one whose content hash differs from the stored version *and*
+  whose key is new is inserted; one whose content differs from the stored version *and*
   that is not older (edit time, post time, then retrieval time) replaces it; anything else is
   unchanged. Re-importing a file therefore adds nothing, and a newer export adds only the new
   and the edited records.
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +30,7 @@ import pyarrow as pa
 from groundswell import provenance, schema
 from groundswell.config import ImportSettings
 from groundswell.errors import GroundswellError, ImportError_
-from groundswell.ids import content_hash, post_uid
+from groundswell.ids import post_uid
 from groundswell.provenance import ImportResult
 from groundswell.sources.base import Importer, ReadContext, Reject, SourceInfo, excerpt
 from groundswell.store.duckdb import Store
@@ -40,20 +41,15 @@ Progress = Callable[[int, int, int], None]  # records read, bytes read, total by
 
 @dataclass(frozen=True)
 class Target:
-    """How records of one kind are keyed, hashed and versioned in their table."""
+    """How records of one kind are keyed, compared and versioned in their table."""
 
     table: schema.Table
-    content: tuple[str, ...]  # columns that make up the content hash
+    content: tuple[str, ...]  # columns compared to tell an edited record from an unchanged one
     # SQL expressions giving a comparable version of a row (prefix b. = incoming, p. = stored).
     version: tuple[str, ...] = ()
 
-    def row_key(self, rec: dict[str, Any]) -> Any:
-        if self.table is schema.POSTS:
-            return rec["uid"]
-        return tuple(rec.get(k) for k in self.table.key)
 
-
-_POST_PROVENANCE = {"uid", "import_id", "first_import_id", "content_hash", "retrieved_at"}
+_POST_PROVENANCE = {"uid", "import_id", "first_import_id", "retrieved_at"}
 POSTS_TARGET = Target(
     schema.POSTS,
     tuple(c for c in schema.POSTS.columns if c not in _POST_PROVENANCE),
@@ -63,42 +59,52 @@ POSTS_TARGET = Target(
     ),
 )
 SNAPSHOTS_TARGET = Target(
-    schema.SNAPSHOTS,
-    tuple(c for c in schema.SNAPSHOTS.columns if c not in {"import_id", "content_hash"}),
+    schema.SNAPSHOTS, tuple(c for c in schema.SNAPSHOTS.columns if c != "import_id")
 )
 TARGETS = {"posts": POSTS_TARGET, "account_snapshots": SNAPSHOTS_TARGET}
 
 
 class Batch:
-    """Columns under construction for one target, with in-batch deduplication by key."""
+    """Records of one target awaiting their merge, deduplicated by key within the batch."""
 
     def __init__(self, target: Target, import_id: int) -> None:
         self.target = target
         self.import_id = import_id
-        self.names = target.table.columns
-        self.cols: dict[str, list[Any]] = {c: [] for c in self.names}
+        self.records: list[dict[str, Any]] = []
         self.pos: dict[Any, int] = {}
-        self.sources: dict[str, SourceInfo] = {}
         self.duplicates = 0
+        key = target.table.key
+        self.key: Any = (
+            (lambda r: r["uid"]) if key == ("uid",) else (lambda r: tuple(r.get(k) for k in key))
+        )
 
     def __len__(self) -> int:
-        return len(self.pos)
+        return len(self.records)
 
     def add(self, rec: dict[str, Any]) -> None:
-        cols = self.cols
-        key = self.target.row_key(rec)
+        key = self.key(rec)
         at = self.pos.get(key)
-        if at is not None:  # the same record twice in one batch: the later one wins
+        if at is None:
+            self.pos[key] = len(self.records)
+            self.records.append(rec)
+        else:  # the same record twice in one batch: the later one wins
             self.duplicates += 1
-            for c in self.names:
-                cols[c][at] = rec.get(c)
-            return
-        self.pos[key] = len(self.pos)
-        for c in self.names:
-            cols[c].append(rec.get(c))
+            self.records[at] = rec
 
     def to_arrow(self) -> pa.Table:
-        return pa.Table.from_pydict(self.cols, schema=self.target.table.schema)
+        """Only the columns some record has are converted; the others are all-null arrays."""
+        sch = self.target.table.schema
+        present = set().union(*self.records)
+        n = len(self.records)
+        arrays = [
+            pa.array([r.get(f.name) for r in self.records], type=f.type)
+            if f.name in present
+            else pa.repeat(pa.scalar(self.import_id, f.type), n)
+            if f.name in ("import_id", "first_import_id")
+            else pa.nulls(n, type=f.type)
+            for f in sch
+        ]
+        return pa.Table.from_arrays(arrays, schema=sch)
 
 
 class Pipeline:
@@ -171,40 +177,64 @@ class Pipeline:
         return result
 
     def _stream(self, path: Path, ctx: ReadContext, result: ImportResult) -> None:
+        """Read, validate and batch; batches are written by one writer thread while the next
+        batch is parsed (DuckDB releases the GIL), so at most two batches are in memory."""
         batch = Batch(self.target, result.import_id)
         size = max(path.stat().st_size, 1)
         last_report = 0.0
+        writer = None if self.strict else ThreadPoolExecutor(1, thread_name_prefix="gs-writer")
+        pending: Future[None] | None = None
+
+        def flush() -> None:
+            nonlocal batch, pending
+            job, rejects = batch, self.rejects
+            batch, self.rejects = Batch(self.target, result.import_id), []
+            if pending is not None:
+                pending, previous = None, pending
+                previous.result()  # re-raises the writer's error, if any
+            if not len(job) and not rejects:
+                return
+            sources = list(self.sources.values())  # a snapshot: the writer must not iterate
+            if writer is None:  # a dict this thread is still filling
+                self._write(job, rejects, sources, result, path)
+            else:
+                pending = writer.submit(self._write, job, rejects, sources, result, path)
+
         try:
             for item in self._validated(self.importer.read(path, ctx), result):
-                if isinstance(item, Reject):
+                if item.__class__ is Reject:
                     if self.strict:
                         raise ImportError_(
-                            f"{item.reason} (--strict: nothing of this import was stored)",
+                            f"{item.reason} (--strict: nothing of this import was stored)",  # type: ignore[union-attr]
                             path=str(path),
-                            location=item.location,
+                            location=item.location,  # type: ignore[union-attr]
                         )
-                    self.rejects.append(item)
+                    self.rejects.append(item)  # type: ignore[arg-type]
                     if len(self.rejects) >= 10_000:
-                        self._flush(batch, result, path)
-                        batch = Batch(self.target, result.import_id)
+                        flush()
                     continue
-                batch.add(item)
+                batch.add(item)  # type: ignore[arg-type]
                 if len(batch) >= self.settings.batch_size:
-                    self._flush(batch, result, path)
-                    batch = Batch(self.target, result.import_id)
+                    flush()
                 if self.progress and result.records_read % 2048 == 0:
                     now = time.monotonic()
                     if now - last_report > 0.1:
                         last_report = now
                         self.progress(result.records_read, ctx.bytes_read, size)
+            flush()
         except GroundswellError:
             if not self.strict:  # keep the valid records read before the file broke
-                self._flush(batch, result, path)
+                flush()
             raise
         finally:
             result.bytes_read = ctx.bytes_read
             ctx.close()
-        self._flush(batch, result, path)
+            if writer is not None:
+                try:
+                    if pending is not None:
+                        pending.result()
+                finally:
+                    writer.shutdown()
         if self.progress:
             self.progress(result.records_read, result.bytes_read, size)
 
@@ -212,10 +242,9 @@ class Pipeline:
         self, items: Iterator[dict[str, Any] | Reject], result: ImportResult
     ) -> Iterator[dict[str, Any] | Reject]:
         """Common checks and derived columns, applied to every record of every importer."""
-        import_id = result.import_id
         earliest, latest = self.earliest_us, self.latest_us
         posts = self.target is POSTS_TARGET
-        content = self.target.content
+        sources = self.sources
         for rec in items:
             result.records_read += 1
             if isinstance(rec, Reject):
@@ -249,47 +278,55 @@ class Pipeline:
                     continue
                 sid = src.source_id
                 rec["source_id"] = sid
-                if sid not in self.sources:
-                    self.sources[sid] = src
+                if sid not in sources:
+                    sources[sid] = src
                 rec["uid"] = post_uid(sid, native)
-                rec["first_import_id"] = import_id
-            rec["import_id"] = import_id
-            rec["content_hash"] = content_hash(tuple(rec.get(c) for c in content))
             yield rec
 
     # -- writing ---------------------------------------------------------------------------
-    def _flush(self, batch: Batch, result: ImportResult, path: Path) -> None:
-        if not len(batch) and not self.rejects:
-            return
+    def _write(
+        self,
+        batch: Batch,
+        rejects: list[Reject],
+        sources: list[SourceInfo],
+        result: ImportResult,
+        path: Path,
+    ) -> None:
+        """Merge one batch and its rejects, in one transaction (strict: in the import's)."""
         result.records_unchanged += batch.duplicates
         if self.strict:
-            self._merge(batch, result, path)
+            self._merge(batch, rejects, sources, result, path)
         else:
             with self.store.transaction():
-                self._merge(batch, result, path)
+                self._merge(batch, rejects, sources, result, path)
 
-    def _merge(self, batch: Batch, result: ImportResult, path: Path) -> None:
+    def _merge(
+        self,
+        batch: Batch,
+        rejects: list[Reject],
+        sources: list[SourceInfo],
+        result: ImportResult,
+        path: Path,
+    ) -> None:
         con = self.store.con
         if self.target is POSTS_TARGET:
-            self._register_sources(result)
+            self._register_sources(sources, result)
         if len(batch):
-            table = self.target.table
             con.register("batch_in", batch.to_arrow())
             try:
-                self._merge_rows(table, result, path)
+                rejects = rejects + self._merge_rows(self.target.table, result)
             finally:
                 con.unregister("batch_in")
-        if self.rejects:
+        if rejects:
             now = datetime.now(UTC)
             rows = [
-                (result.import_id, str(path), r.location, r.reason, r.excerpt, now)
-                for r in self.rejects
+                (result.import_id, str(path), r.location, r.reason, r.excerpt, now) for r in rejects
             ]
             con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?)", rows)
             result.records_quarantined += len(rows)
-            self.rejects = []
 
-    def _merge_rows(self, table: schema.Table, result: ImportResult, path: Path) -> None:
+    def _merge_rows(self, table: schema.Table, result: ImportResult) -> list[Reject]:
+        """Insert new rows and replace edited ones; returns collisions to quarantine."""
         con = self.store.con
         key = table.key
         on = " AND ".join(f'p."{k}" = b."{k}"' for k in key)
@@ -299,6 +336,7 @@ class Pipeline:
             p = ", ".join(v.format(p="p") for v in self.target.version)
             newer = f"(({b}) >= ({p}))"
         collision = "FALSE"
+        same = " AND ".join(f'b."{c}" IS NOT DISTINCT FROM p."{c}"' for c in self.target.content)
         first = ""
         if table is schema.POSTS:
             collision = "(p.native_id <> b.native_id OR p.source_id <> b.source_id)"
@@ -308,17 +346,18 @@ class Pipeline:
             SELECT b.*{first},
               CASE WHEN p."{key[0]}" IS NULL THEN 'new'
                    WHEN {collision} THEN 'collision'
-                   WHEN p.content_hash = b.content_hash THEN 'unchanged'
+                   WHEN {same} THEN 'unchanged'
                    WHEN {newer} THEN 'updated'
                    ELSE 'unchanged' END AS _status
             FROM batch_in b LEFT JOIN "{table.name}" p ON {on}
         """)
         counts = dict(con.execute("SELECT _status, count(*) FROM stage GROUP BY 1").fetchall())
+        collisions = []
         if counts.get("collision"):
             for native, source in con.execute(
                 "SELECT native_id, source_id FROM stage WHERE _status = 'collision'"
             ).fetchall():
-                self.rejects.append(
+                collisions.append(
                     Reject(
                         "?",
                         f"uid collision: {source} / {native} hashes like another stored post",
@@ -350,10 +389,12 @@ class Pipeline:
         result.records_new += counts.get("new", 0)
         result.records_updated += counts.get("updated", 0)
         result.records_unchanged += counts.get("unchanged", 0)
+        return collisions
 
-    def _register_sources(self, result: ImportResult) -> None:
-        fresh = [s for sid, s in self.sources.items() if sid not in self.registered]
-        for s in fresh:
+    def _register_sources(self, sources: list[SourceInfo], result: ImportResult) -> None:
+        for s in sources:
+            if s.source_id in self.registered:
+                continue
             self.store.con.execute(
                 "INSERT INTO sources (source_id, platform, name, url, network, timezone, posts, "
                 "registered_at) VALUES (?, ?, ?, ?, ?, ?, 0, now()) ON CONFLICT DO UPDATE SET "
@@ -362,9 +403,7 @@ class Pipeline:
                 [s.source_id, s.platform, s.name, s.url, s.resolved_network, s.timezone],
             )
             self.registered.add(s.source_id)
-        for sid in self.sources:
-            if sid not in result.sources:
-                result.sources.append(sid)
+            result.sources.append(s.source_id)
 
     def _write_coverage(self, import_id: int, covers: tuple[datetime, datetime] | None) -> None:
         con = self.store.con

@@ -299,13 +299,6 @@ POSTS = Table(
                 "The import run that first stored the record.",
                 nullable=False,
             ),
-            col(
-                "content_hash",
-                pa.int64(),
-                "Hash of every content field; a changed hash on "
-                "re-import means the record was edited.",
-                nullable=False,
-            ),
         ]
     ),
     key=("uid",),
@@ -329,13 +322,6 @@ SNAPSHOTS = Table(
             col("is_virtual", pa.bool_(), "Whether the account is a declared virtual influencer."),
             col("extra", pa.string(), "Other columns of the export, as JSON."),
             col("import_id", pa.int64(), "The import run that wrote the row.", nullable=False),
-            col(
-                "content_hash",
-                pa.int64(),
-                "Hash of every figure; a changed hash on re-import "
-                "means the export corrected the row.",
-                nullable=False,
-            ),
         ]
     ),
     key=("platform", "account", "time"),

@@ -80,6 +80,57 @@ class Build:
         self.files.append(DemoFile(path, format, opts, table, records))
 
 
+# Per-day lookups (index = days since START, UTC): much faster than datetime formatting.
+DATES = [START + timedelta(days=i) for i in range(DAYS + 8)]
+ISO_DAY = [d.isoformat() for d in DATES]
+MONTH = [d.strftime("%Y-%m") for d in DATES]
+
+
+def di(ts: int) -> int:
+    """UTC day index of an epoch time."""
+    return (ts - EPOCH0) // DAY
+
+
+def iso_z_fast(ts: int) -> str:
+    i, s = divmod(ts - EPOCH0, DAY)
+    h, s = divmod(s, HOUR)
+    m, s = divmod(s, 60)
+    return f"{ISO_DAY[i]}T{h:02d}:{m:02d}:{s:02d}Z"
+
+
+class Clock:
+    """Local wall-clock time in one timezone, fast: the UTC offset is cached per UTC hour
+    (every transition of the zones used here falls on a whole UTC hour)."""
+
+    def __init__(self, tz: str) -> None:
+        self.tz = ZoneInfo(tz)
+        self._off: dict[int, int] = {}
+        self._dates: dict[int, date] = {}
+
+    def offset(self, ts: int) -> int:
+        h = ts // HOUR
+        o = self._off.get(h)
+        if o is None:
+            off = datetime.fromtimestamp(h * HOUR, self.tz).utcoffset()
+            o = self._off[h] = int(off.total_seconds()) if off else 0
+        return o
+
+    def parts(self, ts: int) -> tuple[date, int, int, int, int]:
+        """Local (date, hour, minute, second, offset seconds) of ``ts``."""
+        o = self.offset(ts)
+        lday, s = divmod(ts + o, DAY)
+        d = self._dates.get(lday)
+        if d is None:
+            d = self._dates[lday] = date(1970, 1, 1) + timedelta(days=lday)
+        h, s = divmod(s, HOUR)
+        m, s = divmod(s, 60)
+        return d, h, m, s, o
+
+    def folded(self, ts: int) -> bool:
+        """Whether the local time of ``ts`` is the second pass of a repeated hour."""
+        return self.offset(ts) < self.offset(ts - HOUR)
+
+
 def day_of(index: int) -> date:
     return START + timedelta(days=index)
 

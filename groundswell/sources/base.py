@@ -20,6 +20,7 @@ import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, ClassVar
@@ -44,7 +45,7 @@ class SourceInfo:
     network: str | None = None
     timezone: str | None = None
 
-    @property
+    @cached_property
     def source_id(self) -> str:
         return f"{self.platform}:{self.name}"
 
@@ -132,6 +133,7 @@ class JsonLinesImporter(Importer):
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record | Reject]:
         handle = ctx.open(path)
         loads = orjson.loads
+        parse = self.parse
         for line in iter_lines(handle.stream, ctx.settings.max_record_bytes):
             loc = f"line {line.number}"
             if line.too_long:
@@ -149,7 +151,27 @@ class JsonLinesImporter(Importer):
             except orjson.JSONDecodeError as e:
                 yield Reject(loc, json_reason(e, line.data), excerpt(line.data))
                 continue
-            yield from parse_safely(self.parse, obj, loc, line.data)
+            try:
+                result = parse(obj, loc)
+            except RecordError as e:
+                yield Reject(loc, e.reason, excerpt(line.data))
+                continue
+            except GroundswellError:
+                raise
+            except (TypeError, ValueError, KeyError, AttributeError, IndexError) as e:
+                yield Reject(
+                    loc, f"unexpected shape: {type(e).__name__}: {e}"[:300], excerpt(line.data)
+                )
+                continue
+            if result.__class__ is dict:
+                result.setdefault("loc", loc)  # type: ignore[union-attr]
+                result["raw"] = line.data  # type: ignore[index]
+                yield result  # type: ignore[misc]
+            else:
+                for r in result:  # type: ignore[union-attr]
+                    r.setdefault("loc", loc)
+                    r["raw"] = line.data
+                    yield r
 
 
 def parse_safely(

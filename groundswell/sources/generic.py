@@ -66,18 +66,6 @@ DEFAULT_NAMES: dict[str, tuple[str, ...]] = {
 }
 MAPPABLE = tuple(DEFAULT_NAMES)
 COUNTS = ("likes", "replies", "shares", "views", "saves", "score")
-TEXTS = (
-    "author_name",
-    "author_id",
-    "text",
-    "title",
-    "section",
-    "thread_id",
-    "thread_title",
-    "parent_id",
-    "kind",
-    "language",
-)
 
 
 def _getter(path: str) -> Callable[[dict[str, Any]], Any]:
@@ -97,7 +85,11 @@ def _getter(path: str) -> Callable[[dict[str, Any]], Any]:
 
 
 class MappedRecords:
-    """Turns flat or nested dicts into post records according to a mapping."""
+    """Turns flat or nested dicts into post records according to a mapping.
+
+    The fields to read are resolved once per set of keys (once per CSV header; once per record
+    shape in JSON lines), so that each record costs one dictionary lookup per mapped column.
+    """
 
     def __init__(self, importer: Importer, path: Path, header: Iterable[str] | None) -> None:
         opts = importer.options
@@ -108,24 +100,7 @@ class MappedRecords:
                 f"mappable columns: {', '.join(MAPPABLE)}",
                 path=str(path),
             )
-        fields = set(header) if header is not None else None
-        self.get: dict[str, Callable[[dict[str, Any]], Any]] = {}
-        for column, names in DEFAULT_NAMES.items():
-            name = opts.mapping.get(column)
-            if name is None:
-                if fields is None:  # JSON: first default name that a record has, per record
-                    self.get[column] = _first_of(names)
-                    continue
-                name = next((n for n in names if n in fields), None)
-                if name is None:
-                    continue
-            elif fields is not None and name.split(".")[0] not in fields:
-                raise HostileInputError(
-                    f"mapped field {name!r} (for {column}) is not a column; "
-                    f"columns: {', '.join(sorted(fields))}",
-                    path=str(path),
-                )
-            self.get[column] = _getter(name)
+        self.mapping = opts.mapping
         self.tz = opts.timezone or "UTC"
         self.fmt = opts.time_format
         self.platform = opts.platform or "generic"
@@ -136,60 +111,87 @@ class MappedRecords:
         )
         self.default_name = path.name.split(".")[0]
         self.sources: dict[tuple[str, str], SourceInfo] = {}
+        self.plans: dict[tuple[str, ...], list[Step]] = {}
+        self.header: tuple[str, ...] | None = None
+        if header is not None:
+            self.header = tuple(header)
+            for column, name in self.mapping.items():
+                if name.split(".")[0] not in self.header:
+                    raise HostileInputError(
+                        f"mapped field {name!r} (for {column}) is not a column; "
+                        f"columns: {', '.join(self.header)}",
+                        path=str(path),
+                    )
+            self.plan(self.header)
+
+    def plan(self, keys: tuple[str, ...]) -> list[Step]:
+        """Which field fills which column, and how it is converted, for records with ``keys``."""
+        present = set(keys)
+        steps: list[Step] = []
+        for column, names in DEFAULT_NAMES.items():
+            name = self.mapping.get(column) or next((n for n in names if n in present), None)
+            if name is None or column in ("source", "platform"):
+                continue
+            steps.append((column, _getter(name) if "." in name else name, self._converter(column)))
+        self.plans[keys] = steps
+        return steps
+
+    def _converter(self, column: str) -> Callable[[Any, str], Any] | None:
+        if column == "native_id":
+            return id_text
+        if column == "time":
+            fmt, tz = self.fmt, self.tz
+            return lambda v, _c: parse_time(v, fmt, tz)[0]
+        if column in ("edited_at", "retrieved_at"):
+            tz = self.tz
+            return lambda v, _c: None if v in (False, 0) else parse_time(v, "auto", tz)[0]
+        if column in COUNTS:
+            return int_or_none
+        if column in ("tags", "links"):
+            return _list
+        return None  # text
 
     def source(self, obj: dict[str, Any]) -> SourceInfo:
         if self.fixed is not None:
             return self.fixed
-        g = self.get.get("source")
-        name = text_or_none(g(obj)) if g else None
-        pg = self.get.get("platform")
-        platform = (text_or_none(pg(obj)) if pg else None) or self.platform
-        key = (platform, name or self.default_name)
+        name = _lookup(obj, self.mapping.get("source"), DEFAULT_NAMES["source"])
+        platform = _lookup(obj, self.mapping.get("platform"), DEFAULT_NAMES["platform"])
+        key = (text_or_none(platform) or self.platform, text_or_none(name) or self.default_name)
         src = self.sources.get(key)
         if src is None:
-            src = self.sources[key] = SourceInfo(platform, key[1], timezone=self.tz)
+            src = self.sources[key] = SourceInfo(key[0], key[1], timezone=self.tz)
         return src
 
     def __call__(self, obj: Any, loc: str) -> Record:
-        if not isinstance(obj, dict):
+        if obj.__class__ is not dict:
             raise RecordError(f"expected an object, got {type(obj).__name__}")
-        get = self.get
-        gid = get.get("native_id")
-        gtime = get.get("time")
-        rec: Record = {
-            "source": self.source(obj),
-            "native_id": id_text(gid(obj) if gid else None, "id"),
-            "time": parse_time(gtime(obj) if gtime else None, self.fmt, self.tz)[0],
-        }
-        for column in TEXTS:
-            g = get.get(column)
-            if g is not None:
-                rec[column] = text_or_none(g(obj))
-        for column in COUNTS:
-            g = get.get(column)
-            if g is not None:
-                rec[column] = int_or_none(g(obj), column)
-        for column in ("edited_at", "retrieved_at"):
-            g = get.get(column)
-            v = g(obj) if g else None
-            if v not in (None, "", False, 0):
-                rec[column] = parse_time(v, "auto", self.tz)[0]
-        for column in ("tags", "links"):
-            g = get.get(column)
-            if g is not None:
-                rec[column] = _list(g(obj), column)
+        keys = self.header or tuple(obj)
+        steps = self.plans.get(keys) or self.plan(keys)
+        rec: Record = {"source": self.source(obj)}
+        for column, field, convert in steps:
+            v = obj.get(field) if field.__class__ is str else field(obj)  # type: ignore[operator]
+            if v is None or v == "":
+                continue
+            if convert is None:
+                rec[column] = v if v.__class__ is str else text_or_none(v)
+            elif v.__class__ is int and convert is int_or_none:
+                rec[column] = v
+            else:
+                rec[column] = convert(v, column)
         return rec
 
 
-def _first_of(names: tuple[str, ...]) -> Callable[[dict[str, Any]], Any]:
-    def get(obj: dict[str, Any]) -> Any:
-        for n in names:
-            v = obj.get(n)
-            if v is not None:
-                return v
-        return None
+Step = tuple[str, "str | Callable[[dict[str, Any]], Any]", "Callable[[Any, str], Any] | None"]
 
-    return get
+
+def _lookup(obj: dict[str, Any], name: str | None, defaults: tuple[str, ...]) -> Any:
+    if name is not None:
+        return _getter(name)(obj)
+    for n in defaults:
+        v = obj.get(n)
+        if v is not None:
+            return v
+    return None
 
 
 def _list(value: Any, column: str) -> list[str] | None:
