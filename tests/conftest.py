@@ -27,4 +27,6 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
 
 def posts(ws: Workspace, where: str = "TRUE") -> list[dict]:
     """Posts as dicts ordered by source and native id (a helper for assertions)."""
-    return ws.sql(f"SELECT * FROM posts WHERE {where} ORDER BY source_id, time, native_id").to_pylist()
+    return ws.sql(
+        f"SELECT * FROM posts WHERE {where} ORDER BY source_id, time, native_id"
+    ).to_pylist()

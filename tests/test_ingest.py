@@ -27,14 +27,27 @@ def write_jsonl(path: Path, records: list[dict], extra_lines: list[bytes] = ()) 
 
 
 def recs(n: int, *, start: int = 0, text: str = "post {i}") -> list[dict]:
-    return [{"id": i, "created_at": T0 + 60 * i, "author": f"user{i % 7}",
-             "text": text.format(i=i), "board": "General chat"} for i in range(start, start + n)]
+    return [
+        {
+            "id": i,
+            "created_at": T0 + 60 * i,
+            "author": f"user{i % 7}",
+            "text": text.format(i=i),
+            "board": "General chat",
+        }
+        for i in range(start, start + n)
+    ]
 
 
 def test_import_maps_fields_and_records_provenance(ws: Workspace, tmp_path: Path) -> None:
     f = write_jsonl(tmp_path / "a.jsonl", recs(5))
     [r] = ws.import_("jsonl", [f], options=OPTS)
-    assert (r.status, r.records_read, r.records_new, r.records_quarantined) == ("completed", 5, 5, 0)
+    assert (r.status, r.records_read, r.records_new, r.records_quarantined) == (
+        "completed",
+        5,
+        5,
+        0,
+    )
     rows = posts(ws)
     assert [p["native_id"] for p in rows] == ["0", "1", "2", "3", "4"]
     p = rows[1]
@@ -101,11 +114,15 @@ def test_same_native_id_in_two_sources_are_two_posts(ws: Workspace, tmp_path: Pa
 BAD_LINES = [
     (b"{not json", "invalid JSON"),
     (json.dumps({"created_at": T0, "text": "no id"}).encode(), "missing id"),
-    (json.dumps({"id": "x1", "created_at": "yesterday-ish", "text": "t"}).encode(),
-     "cannot read time"),
+    (
+        json.dumps({"id": "x1", "created_at": "yesterday-ish", "text": "t"}).encode(),
+        "cannot read time",
+    ),
     (json.dumps({"id": "x2", "created_at": 0, "text": "1970"}).encode(), "absurd time"),
-    (json.dumps({"id": "x3", "created_at": 32_503_680_000, "text": "2999"}).encode(),
-     "absurd time"),
+    (
+        json.dumps({"id": "x3", "created_at": 32_503_680_000, "text": "2999"}).encode(),
+        "absurd time",
+    ),
     (json.dumps({"id": "x4", "created_at": T0, "likes": "many"}).encode(), "expected an integer"),
     (json.dumps({"id": {"nested": 1}, "created_at": T0}).encode(), "id has type dict"),
     (b'{"id": "x5", "created_at": 1580000000, "text": "bad \xff\xfe utf8"}', "invalid UTF-8"),
@@ -129,8 +146,11 @@ def test_malformed_records_are_quarantined_with_reasons(ws: Workspace, tmp_path:
 
 def test_overlong_line_is_quarantined_not_buffered(tmp_path: Path) -> None:
     ws = Workspace.init(tmp_path / "w")
-    cfg = (ws.path / "groundswell.toml").read_text().replace("max_record_mb = 16",
-                                                             "max_record_mb = 1")
+    cfg = (
+        (ws.path / "groundswell.toml")
+        .read_text()
+        .replace("max_record_mb = 16", "max_record_mb = 1")
+    )
     (ws.path / "groundswell.toml").write_text(cfg)
     ws.close()
     huge = json.dumps({"id": "big", "created_at": T0, "text": "x" * 3_000_000}).encode()
@@ -154,8 +174,7 @@ def test_strict_stores_nothing_of_a_bad_file(ws: Workspace, tmp_path: Path) -> N
     assert ws.sql("SELECT count(*) AS n FROM coverage").to_pylist()[0]["n"] == 1
 
 
-def test_truncated_gzip_fails_cleanly_and_keeps_earlier_data(ws: Workspace,
-                                                              tmp_path: Path) -> None:
+def test_truncated_gzip_fails_cleanly_and_keeps_earlier_data(ws: Workspace, tmp_path: Path) -> None:
     ws.import_("jsonl", [write_jsonl(tmp_path / "good.jsonl", recs(10))], options=OPTS)
     data = gzip.compress(b"".join(json.dumps(r).encode() + b"\n" for r in recs(60_000, start=100)))
     f = tmp_path / "cut.jsonl.gz"
@@ -170,7 +189,8 @@ def test_truncated_gzip_fails_cleanly_and_keeps_earlier_data(ws: Workspace,
 
 def test_truncated_zstd_fails_cleanly(ws: Workspace, tmp_path: Path) -> None:
     data = zstandard.ZstdCompressor().compress(
-        b"".join(json.dumps(r).encode() + b"\n" for r in recs(2000)))
+        b"".join(json.dumps(r).encode() + b"\n" for r in recs(2000))
+    )
     f = tmp_path / "cut.zst"
     f.write_bytes(data[:-20])
     with pytest.raises(HostileInputError, match="zstd stream is corrupt or truncated"):
@@ -223,8 +243,12 @@ def test_custom_importer_plugs_in(ws: Workspace, tmp_path: Path) -> None:
                 if not line.strip():
                     yield Reject(f"line {i}", "empty line")
                     continue
-                yield {"source": src, "native_id": str(i), "time": T0 * 1_000_000,
-                       "text": line.decode().strip()}
+                yield {
+                    "source": src,
+                    "native_id": str(i),
+                    "time": T0 * 1_000_000,
+                    "text": line.decode().strip(),
+                }
 
     register(Lines)
     f = tmp_path / "notes.txt"

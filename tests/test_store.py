@@ -21,15 +21,27 @@ T0 = 1_580_000_000
 def big_jsonl(path: Path, n: int) -> Path:
     with path.open("w") as f:
         for i in range(n):
-            f.write(json.dumps({"id": i, "created_at": T0 + i, "author": f"u{i % 500}",
-                                "text": f"message number {i} about the weather and the match"})
-                    + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "id": i,
+                        "created_at": T0 + i,
+                        "author": f"u{i % 500}",
+                        "text": f"message number {i} about the weather and the match",
+                    }
+                )
+                + "\n"
+            )
     return path
 
 
 def spawn(code: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
@@ -46,7 +58,7 @@ def test_second_process_gets_a_clear_busy_message(tmp_path: Path) -> None:
     holder = spawn(f"""
         import pathlib, time
         from groundswell import Workspace
-        ws = Workspace.open({str(tmp_path / 'w')!r})
+        ws = Workspace.open({str(tmp_path / "w")!r})
         pathlib.Path({str(ready)!r}).touch()
         time.sleep(2.5)
         ws.close()
@@ -70,11 +82,15 @@ def test_readers_share_the_store(tmp_path: Path) -> None:
     with Workspace.open(tmp_path / "w", read_only=True) as a:
         code = f"""
             from groundswell import Workspace
-            with Workspace.open({str(tmp_path / 'w')!r}, read_only=True) as ws:
+            with Workspace.open({str(tmp_path / "w")!r}, read_only=True) as ws:
                 print(ws.stats()["posts"])
         """
-        out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)],
-                             capture_output=True, text=True, timeout=60)
+        out = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(code)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert out.returncode == 0 and out.stdout.strip() == "0"
         assert a.stats()["posts"] == 0
 
@@ -128,12 +144,13 @@ def test_import_memory_stays_bounded(tmp_path: Path) -> None:
     code = f"""
         import resource
         from groundswell import Workspace, ImportOptions
-        with Workspace.init({str(tmp_path / 'w')!r}) as ws:
+        with Workspace.init({str(tmp_path / "w")!r}) as ws:
             ws.import_("jsonl", [{str(src)!r}], options=ImportOptions(source="f"))
         print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
     """
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                         text=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=600
+    )
     assert out.returncode == 0, out.stderr
     peak_mb = int(out.stdout.strip())
     assert size_mb > 80

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import orjson
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
@@ -33,6 +34,8 @@ from groundswell.workspace import Workspace
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
+if not out.is_terminal:  # piped or captured: do not squeeze tables into 80 columns
+    out.width = 160
 
 WorkspaceOpt = Annotated[
     Path | None,
@@ -94,6 +97,11 @@ def human(value: Any) -> str:
     return str(value)
 
 
+LABELS = {"import_id": "#", "records_quarantined": "quarant.", "records_unchanged": "unchanged"}
+# Columns that may wrap on a narrow terminal; the others keep their values on one line.
+WRAPPING = {"file", "reason", "excerpt", "error", "description", "covered", "source_id", "path"}
+
+
 def print_table(
     rows: Sequence[dict[str, Any]],
     columns: Sequence[str],
@@ -104,11 +112,22 @@ def print_table(
     if not rows:
         out.print(f"[dim]{empty}[/dim]")
         return
-    table = Table(title=title or None, title_justify="left", header_style="bold")
+    table = Table(
+        title=title or None,
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     for c in columns:
         numeric = all(isinstance(r.get(c), int | float) for r in rows if r.get(c) is not None)
-        label = c.removeprefix("records_").replace("_", " ")
-        table.add_column(label, justify="right" if numeric else "left", overflow="fold")
+        label = LABELS.get(c, c.removeprefix("records_").replace("_", " "))
+        table.add_column(
+            label,
+            justify="right" if numeric else "left",
+            overflow="fold",
+            no_wrap=c not in WRAPPING,
+        )
     for r in rows:
         table.add_row(*(Text(human(r.get(c))) for c in columns))
     out.print(table)

@@ -38,6 +38,8 @@ def register(app: typer.Typer) -> None:
             return
         for r in rows:
             r["covered"] = _span_text(r["coverage"])
+            for k in ("first_time", "last_time"):
+                r[k] = r[k] and r[k].strftime("%Y-%m-%d")
         print_table(
             rows,
             ["source_id", "platform", "network", "posts", "first_time", "last_time", "covered"],

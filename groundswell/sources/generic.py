@@ -173,7 +173,7 @@ class MappedRecords:
             if v is None or v == "":
                 continue
             if convert is None:
-                rec[column] = v if v.__class__ is str else text_or_none(v)
+                rec[column] = v if v.__class__ is str else _text(v, column)
             elif v.__class__ is int and convert is int_or_none:
                 rec[column] = v
             else:
@@ -182,6 +182,13 @@ class MappedRecords:
 
 
 Step = tuple[str, "str | Callable[[dict[str, Any]], Any]", "Callable[[Any, str], Any] | None"]
+
+
+def _text(value: Any, column: str) -> str | None:
+    try:
+        return text_or_none(value)
+    except RecordError as e:
+        raise RecordError(f"{column}: {e.reason}") from None
 
 
 def _lookup(obj: dict[str, Any], name: str | None, defaults: tuple[str, ...]) -> Any:
