@@ -132,9 +132,7 @@ def _skip(events: Iterator[tuple[str, Any]], depth: int) -> None:
                 return
 
 
-def _build(
-    events: Iterator[tuple[str, Any]], first: str, max_depth: int, max_bytes: int
-) -> Any:
+def _build(events: Iterator[tuple[str, Any]], first: str, max_depth: int, max_bytes: int) -> Any:
     """Build the container opened by ``first`` from the following events, within bounds."""
     root: Any = {} if first == "start_map" else []
     stack: list[Any] = [root]
@@ -185,8 +183,9 @@ def _build(
         if size > max_bytes:
             text = excerpt(root)
             _skip(events, len(stack))
-            return Oversized(f"record of over {max_bytes:,} bytes exceeds the record size limit",
-                             text)
+            return Oversized(
+                f"record of over {max_bytes:,} bytes exceeds the record size limit", text
+            )
     raise ijson.IncompleteJSONError("premature EOF")
 
 
@@ -220,10 +219,21 @@ JSON_ERRORS = (ijson.JSONError, UnicodeDecodeError)
 
 # -- shared small helpers ----------------------------------------------------------------------
 _MIME = {
-    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
-    ".webp": "image/webp", ".webm": "video/webm", ".mp4": "video/mp4", ".mov": "video/quicktime",
-    ".mp3": "audio/mpeg", ".ogg": "audio/ogg", ".wav": "audio/wav", ".pdf": "application/pdf",
-    ".swf": "application/x-shockwave-flash", ".txt": "text/plain", ".zip": "application/zip",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".webm": "video/webm",
+    ".mp4": "video/mp4",
+    ".mov": "video/quicktime",
+    ".mp3": "audio/mpeg",
+    ".ogg": "audio/ogg",
+    ".wav": "audio/wav",
+    ".pdf": "application/pdf",
+    ".swf": "application/x-shockwave-flash",
+    ".txt": "text/plain",
+    ".zip": "application/zip",
 }
 
 
@@ -245,18 +255,48 @@ def scalar(value: Any) -> Any:
 
 
 def dumps_extra(extra: dict[str, Any]) -> str | None:
-    kept = {k: v for k, v in extra.items() if v not in (None, "", [], {}, False)}
+    """``extra`` as JSON text, without empty values (None, False, "", [], {}); None if empty."""
+    kept = {
+        k: v
+        for k, v in extra.items()
+        if not (v is None or v is False or v == "" or v == [] or v == {})
+    }
     return orjson.dumps(kept).decode() if kept else None
 
 
 # -- Discord -----------------------------------------------------------------------------------
-SYSTEM_TYPES = frozenset({
-    "RecipientAdd", "RecipientRemove", "Call", "ChannelNameChange", "ChannelIconChange",
-    "ChannelPinnedMessage", "GuildMemberJoin", "ThreadCreated",
-    "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "14", "15", "16", "17", "18",
-})
-THREAD_TYPES = frozenset({"GuildNewsThread", "GuildPublicThread", "GuildPrivateThread",
-                          "10", "11", "12"})
+SYSTEM_TYPES = frozenset(
+    {
+        "RecipientAdd",
+        "RecipientRemove",
+        "Call",
+        "ChannelNameChange",
+        "ChannelIconChange",
+        "ChannelPinnedMessage",
+        "GuildMemberJoin",
+        "ThreadCreated",
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+        "7",
+        "8",
+        "9",
+        "10",
+        "11",
+        "12",
+        "14",
+        "15",
+        "16",
+        "17",
+        "18",
+    }
+)
+THREAD_TYPES = frozenset(
+    {"GuildNewsThread", "GuildPublicThread", "GuildPrivateThread", "10", "11", "12"}
+)
 DIRECT_TYPES = frozenset({"DirectTextChat", "DirectGroupTextChat", "1", "3"})
 _URL = re.compile(r"https?://[^\s<>()\[\]\"']+")
 _HEADER = ("guild", "channel", "dateRange", "exportedAt", "messageCount")
@@ -291,13 +331,15 @@ class DiscordImporter(Importer):
         count = 0
         seen_root = False
         try:
-            for pos, index, value in stream_json(stream, targets,
-                                                 max_bytes=ctx.settings.max_record_bytes):
+            for pos, index, value in stream_json(
+                stream, targets, max_bytes=ctx.settings.max_record_bytes
+            ):
                 seen_root = True
                 if pos[0] != "messages":
                     if isinstance(value, Oversized):
-                        raise HostileInputError(f"the export's {pos[0]!r} header: {value.reason}",
-                                                path=str(path))
+                        raise HostileInputError(
+                            f"the export's {pos[0]!r} header: {value.reason}", path=str(path)
+                        )
                     header[pos[0]] = value
                     continue
                 if count == 0:
@@ -309,11 +351,13 @@ class DiscordImporter(Importer):
                     continue
                 yield from parse_safely(self.parse, value, loc)
         except JSON_ERRORS as e:
-            raise json_failure(e, path, f"(after {count:,} messages)") from None
+            raise json_failure(e, path, f"(after {count:,} whole messages)") from None
         if not seen_root or ("guild" not in header and count == 0):
             raise HostileInputError(
                 "not a DiscordChatExporter JSON export: no guild, channel or messages at the top "
-                "level (export with --format Json)", path=str(path))
+                "level (export with --format Json)",
+                path=str(path),
+            )
 
     # -- the header ------------------------------------------------------------------------
     def _start(self, header: dict[str, Any], path: Path) -> None:
@@ -324,8 +368,10 @@ class DiscordImporter(Importer):
             if not opts.source:
                 raise HostileInputError(
                     "no guild and channel before the messages: not a DiscordChatExporter JSON "
-                    "export, or one written out of order", path=str(path),
-                    hint="pass --source NAME to import it anyway")
+                    "export, or one written out of order",
+                    path=str(path),
+                    hint="pass --source NAME to import it anyway",
+                )
             guild = guild if isinstance(guild, dict) else {}
             channel = channel if isinstance(channel, dict) else {}
         try:
@@ -342,17 +388,22 @@ class DiscordImporter(Importer):
             if retrieved is None and opts.retrieved_at:
                 retrieved = from_iso(opts.retrieved_at)[0]
         except RecordError as e:
-            raise HostileInputError(f"unreadable export header: {e.reason}",
-                                    path=str(path)) from None
+            raise HostileInputError(
+                f"unreadable export header: {e.reason}", path=str(path)
+            ) from None
         direct = ctype in DIRECT_TYPES or guild_id == "0"
         name = opts.source or guild_name
         if not name:
-            raise HostileInputError("the export names no guild", path=str(path),
-                                    hint="pass --source NAME")
+            raise HostileInputError(
+                "the export names no guild", path=str(path), hint="pass --source NAME"
+            )
         url = opts.url
         if url is None and guild_id:
-            url = ("https://discord.com/channels/@me" if direct
-                   else f"https://discord.com/channels/{guild_id}")
+            url = (
+                "https://discord.com/channels/@me"
+                if direct
+                else f"https://discord.com/channels/{guild_id}"
+            )
         self.source = SourceInfo("discord", name, url, opts.network, opts.timezone)
         thread = ctype in THREAD_TYPES
         self.section = category if thread and category else cname
@@ -360,12 +411,15 @@ class DiscordImporter(Importer):
         self.thread_title = cname if thread else None
         self.retrieved_at = retrieved
         self.channel_extra = {
-            "guild_id": guild_id, "channel_id": cid, "channel_type": ctype or None,
+            "guild_id": guild_id,
+            "channel_id": cid,
+            "channel_type": ctype or None,
             # for threads DiscordChatExporter's "category" is the parent channel
             "category": None if thread else category,
             "category_id": None if thread else category_id,
             "parent_channel_id": category_id if thread else None,
-            "direct": direct, "topic": topic[:500] if topic else None,
+            "direct": direct,
+            "topic": topic[:500] if topic else None,
         }
 
     # -- one message -----------------------------------------------------------------------
@@ -405,8 +459,10 @@ class DiscordImporter(Importer):
                 extra["parent_channel_id_of_reply"] = ref_channel
 
         attachments = [self._attachment(a) for a in _list(msg.get("attachments"), "attachments")]
-        attachments += [self._attachment(a) for a in _list(forwarded.get("attachments"),
-                                                               "forwardedMessage.attachments")]
+        attachments += [
+            self._attachment(a)
+            for a in _list(forwarded.get("attachments"), "forwardedMessage.attachments")
+        ]
         reactions = []
         likes = 0
         for r in _list(msg.get("reactions"), "reactions"):
@@ -414,8 +470,13 @@ class DiscordImporter(Importer):
             n = int_or_none(r.get("count"), "reaction count") or 0
             emoji = _obj(r.get("emoji"), "reaction emoji")
             likes += n
-            reactions.append({"emoji": scalar(emoji.get("name")), "id": scalar(emoji.get("id")) or None,
-                              "count": n})
+            reactions.append(
+                {
+                    "emoji": scalar(emoji.get("name")),
+                    "id": scalar(emoji.get("id")) or None,
+                    "count": n,
+                }
+            )
         links = [u.rstrip(".,;:!?*_~'`") for u in _URL.findall(text)] if "http" in text else []
         embeds = []
         for em in _list(msg.get("embeds"), "embeds"):
@@ -428,29 +489,38 @@ class DiscordImporter(Importer):
             {"id": scalar(m.get("id")), "name": scalar(m.get("name"))}
             for m in (_obj(x, "mention") for x in _list(msg.get("mentions"), "mentions"))
         ]
-        stickers = [scalar(_obj(s, "sticker").get("name"))
-                    for s in _list(msg.get("stickers"), "stickers")]
+        stickers = [
+            scalar(_obj(s, "sticker").get("name")) for s in _list(msg.get("stickers"), "stickers")
+        ]
         interaction = _obj(msg.get("interaction"), "interaction")
         iuser = _obj(interaction.get("user"), "interaction user")
         roles = [scalar(_obj(r, "role").get("name")) for r in _list(author.get("roles"), "roles")]
         name = text_or_none(author.get("name"))
         discriminator = text_or_none(author.get("discriminator"))
-        extra.update({
-            "type": mtype,
-            "pinned": msg.get("isPinned") is True,
-            "call_ended_at": scalar(msg.get("callEndedTimestamp")),
-            "author_username": name,
-            "author_discriminator": discriminator if discriminator not in ("0000", "0") else None,
-            "author_is_bot": author.get("isBot") is True,
-            "author_roles": [r for r in roles if r],
-            "author_color": scalar(author.get("color")),
-            "reactions": reactions,
-            "mentions": mentions,
-            "embeds": embeds,
-            "stickers": [s for s in stickers if s],
-            "interaction": {"name": scalar(interaction.get("name")),
-                            "user_id": scalar(iuser.get("id"))} if interaction else None,
-        })
+        extra.update(
+            {
+                "type": mtype,
+                "pinned": msg.get("isPinned") is True,
+                "call_ended_at": scalar(msg.get("callEndedTimestamp")),
+                "author_username": name,
+                "author_discriminator": discriminator
+                if discriminator not in ("0000", "0")
+                else None,
+                "author_is_bot": author.get("isBot") is True,
+                "author_roles": [r for r in roles if r],
+                "author_color": scalar(author.get("color")),
+                "reactions": reactions,
+                "mentions": mentions,
+                "embeds": embeds,
+                "stickers": [s for s in stickers if s],
+                "interaction": {
+                    "name": scalar(interaction.get("name")),
+                    "user_id": scalar(iuser.get("id")),
+                }
+                if interaction
+                else None,
+            }
+        )
         author_id = author.get("id")
         return {
             "source": self.source,

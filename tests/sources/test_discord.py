@@ -51,24 +51,32 @@ def test_channel_export_maps_every_field(ws: Workspace, cases: Path) -> None:
     m = by_id[ALICE_MSG]
     assert m["source_id"] == GUILD
     assert (m["kind"], m["section"], m["thread_id"], m["parent_id"]) == (
-        "message", "general", None, None)
+        "message",
+        "general",
+        None,
+        None,
+    )
     assert m["author_id"] == "804117362518736916"
     assert m["author_name"] == "Alice (Block 4)"  # the nickname, not the username
     assert m["time"] == _utc(2020, 3, 1, 12, 5, 11, 123000)  # 13:05:11.123+01:00
     assert m["time_offset_min"] == 60
     assert m["links"] == ["https://council.example.org/report/4471"]  # trailing '.' dropped
-    assert m["attachments"] == [{
-        "name": "elm_street_leak.jpg",
-        "url": "https://cdn.discordapp.com/attachments/804100000000000050/1083012345678901900/"
-               "elm_street_leak.jpg",
-        "mime": "image/jpeg",
-        "size": 482113,
-    }]
+    assert m["attachments"] == [
+        {
+            "name": "elm_street_leak.jpg",
+            "url": "https://cdn.discordapp.com/attachments/804100000000000050/1083012345678901900/"
+            "elm_street_leak.jpg",
+            "mime": "image/jpeg",
+            "size": 482113,
+        }
+    ]
     assert m["likes"] == 7  # 5 thumbs up + 2 surprised
     assert m["retrieved_at"] == _utc(2020, 4, 2, 6, 15, 3, 227035)  # exportedAt, 7 digits
     extra = orjson.loads(m["extra"])
-    assert extra["reactions"] == [{"emoji": "👍", "id": None, "count": 5},
-                                  {"emoji": "😮", "id": None, "count": 2}]
+    assert extra["reactions"] == [
+        {"emoji": "👍", "id": None, "count": 5},
+        {"emoji": "😮", "id": None, "count": 2},
+    ]
     assert extra["pinned"] is True
     assert extra["category"] == "Community" and extra["channel_id"] == "804100000000000050"
     assert extra["author_username"] == "alice.w" and extra["author_roles"] == ["Residents"]
@@ -78,13 +86,16 @@ def test_channel_export_maps_every_field(ws: Workspace, cases: Path) -> None:
     assert reply["parent_id"] == ALICE_MSG
     assert reply["likes"] == 1
     assert orjson.loads(reply["extra"])["mentions"] == [
-        {"id": "804117362518736916", "name": "alice.w"}]
+        {"id": "804117362518736916", "name": "alice.w"}
+    ]
 
     edited = by_id[CAROL_EDIT]
     assert edited["time"] == _utc(2020, 3, 1, 12, 15, 0, 61000)  # ".0610000"
     assert edited["edited_at"] == _utc(2020, 3, 1, 12, 20, 31, 500000)
-    assert edited["links"] == ["https://maps.example.org/elm",
-                               "https://news.example.org/elm-closure"]  # masked link + embed
+    assert edited["links"] == [
+        "https://maps.example.org/elm",
+        "https://news.example.org/elm-closure",
+    ]  # masked link + embed
     assert edited["likes"] == 0  # a true zero: the export lists no reactions
 
     join = by_id["683598916792483840"]
@@ -115,7 +126,10 @@ def test_thread_export_uses_parent_channel_as_section(ws: Workspace, cases: Path
     first, second = posts(ws)
     # DiscordChatExporter writes a thread's parent channel as its "category"
     assert (first["section"], first["thread_id"], first["thread_title"]) == (
-        "general", THREAD, "Elm Street water main")
+        "general",
+        THREAD,
+        "Elm Street water main",
+    )
     assert first["time_offset_min"] == -300
     assert first["time"] == _utc(2020, 3, 1, 18, 17, 0, 500000)
     assert [a["name"] for a in first["attachments"]] == ["crew.png", "notes.pdf"]
@@ -203,7 +217,7 @@ def test_truncated_export_keeps_what_was_read(ws: Workspace, cases: Path, tmp_pa
 def test_invalid_utf8_fails_cleanly(ws: Workspace, cases: Path, tmp_path: Path) -> None:
     data = (cases / "discord" / "general.json").read_bytes()
     bad = tmp_path / "latin1.json"
-    bad.write_bytes(data.replace("Bob".encode(), "B\xf6b".encode("latin-1"), 1))
+    bad.write_bytes(data.replace(b"Bob", "B\xf6b".encode("latin-1"), 1))
     with pytest.raises(HostileInputError, match="invalid UTF-8"):
         ws.import_("discord", [bad])
 
@@ -255,8 +269,10 @@ def test_oversized_message_is_quarantined(
     [
         (b'[{"id": "1"}]', "not a DiscordChatExporter JSON export"),
         (b'{"posts": [{"no": 1}]}', "not a DiscordChatExporter JSON export"),
-        (b'{"messages": [{"id": "1", "timestamp": "2020-03-01T00:00:00+00:00"}]}',
-         "no guild and channel before the messages"),
+        (
+            b'{"messages": [{"id": "1", "timestamp": "2020-03-01T00:00:00+00:00"}]}',
+            "no guild and channel before the messages",
+        ),
         (b"", "ends early"),
         (b"<html><body>Export</body></html>", "malformed JSON"),
         (b'{"guild": {"name": "x"}, "messages": []} trailing', "unexpected data after"),
