@@ -29,66 +29,10 @@ import zstandard
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench-data"
 WORDS = {
-    "en": [
-        "the",
-        "match",
-        "was",
-        "great",
-        "tonight",
-        "and",
-        "the",
-        "weather",
-        "is",
-        "fine",
-        "for",
-        "a",
-        "walk",
-        "in",
-        "the",
-        "park",
-    ],
-    "nl": [
-        "de",
-        "wedstrijd",
-        "was",
-        "geweldig",
-        "vanavond",
-        "en",
-        "het",
-        "weer",
-        "is",
-        "mooi",
-        "voor",
-        "een",
-        "wandeling",
-    ],
-    "ru": [
-        "матч",
-        "был",
-        "отличный",
-        "сегодня",
-        "и",
-        "погода",
-        "хорошая",
-        "для",
-        "прогулки",
-        "в",
-        "парке",
-    ],
-    "id": [
-        "pertandingan",
-        "malam",
-        "ini",
-        "sangat",
-        "bagus",
-        "dan",
-        "cuaca",
-        "cerah",
-        "untuk",
-        "jalan",
-        "di",
-        "taman",
-    ],
+    "en": "the match was great tonight and the weather is fine for a walk".split(),
+    "nl": "de wedstrijd was geweldig vanavond en het weer is mooi".split(),
+    "ru": "матч был отличный сегодня и погода хорошая для прогулки".split(),
+    "id": "pertandingan malam ini sangat bagus dan cuaca cerah".split(),
     "zh": list("今天晚上的比赛很精彩天气也很好适合去公园散步"),
 }
 BOARDS = ["General chat", "Russian chat", "Dutch chat", "Uploads", "Help desk"]
@@ -187,12 +131,10 @@ def main() -> None:
         "reddit": DATA / f"RC_2020-03-{args.records}.zst",
     }
     writers = {"jsonl": write_jsonl, "reddit": write_reddit}
+    info = Path("/proc/cpuinfo")
+    lines = info.read_text().splitlines() if info.exists() else []
     cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in open("/proc/cpuinfo")
-            if line.startswith("model name")
-        ),
+        (x.split(":", 1)[1].strip() for x in lines if x.startswith("model name")),
         platform.processor(),
     )
     print(

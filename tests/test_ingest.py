@@ -97,7 +97,7 @@ def test_newer_export_adds_new_and_updates_edited(ws: Workspace, tmp_path: Path)
 
 
 def test_duplicate_within_a_file_is_stored_once(ws: Workspace, tmp_path: Path) -> None:
-    rows = recs(3) + [{**recs(1)[0], "text": "second copy"}]
+    rows = [*recs(3), {**recs(1)[0], "text": "second copy"}]
     [r] = ws.import_("jsonl", [write_jsonl(tmp_path / "d.jsonl", rows)], options=OPTS)
     assert r.records_new == 3 and r.records_unchanged == 1
     assert {p["native_id"]: p["text"] for p in posts(ws)}["0"] == "second copy"
@@ -214,7 +214,7 @@ def test_not_a_file_and_unknown_format(ws: Workspace, tmp_path: Path) -> None:
         ws.import_("jsonl", [tmp_path / "missing.jsonl"], options=OPTS)
     from groundswell import UnknownFormatError
 
-    with pytest.raises(UnknownFormatError, match="unknown format 'nope'; known formats: .*jsonl"):
+    with pytest.raises(UnknownFormatError, match=r"unknown format 'nope'; known formats: .*jsonl"):
         ws.import_("nope", [tmp_path], options=OPTS)
 
 
