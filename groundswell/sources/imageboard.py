@@ -82,10 +82,31 @@ _BOARD = re.compile(r"^[A-Za-z0-9_+-]{1,32}$")
 _MOD_NOTES = ("(USER WAS BANNED FOR THIS POST)", "(USER WAS WARNED FOR THIS POST)")
 # scalar fields kept in ``extra`` as they are
 _EXTRA_FIELDS = (
-    "capcode", "country", "country_name", "board_flag", "flag_name", "since4pass", "sticky",
-    "closed", "locked", "archived", "archived_on", "bumplimit", "imagelimit", "semantic_url",
-    "unique_ips", "images", "omitted_posts", "omitted_images", "last_modified", "cyclical",
-    "email", "tag", "custom_spoiler", "spoiler", "filedeleted",
+    "capcode",
+    "country",
+    "country_name",
+    "board_flag",
+    "flag_name",
+    "since4pass",
+    "sticky",
+    "closed",
+    "locked",
+    "archived",
+    "archived_on",
+    "bumplimit",
+    "imagelimit",
+    "semantic_url",
+    "unique_ips",
+    "images",
+    "omitted_posts",
+    "omitted_images",
+    "last_modified",
+    "cyclical",
+    "email",
+    "tag",
+    "custom_spoiler",
+    "spoiler",
+    "filedeleted",
 )
 
 
@@ -114,11 +135,15 @@ class ImageboardImporter(Importer):
         self.path = path
         self.fixed_board = _clean_board(opts.source) if opts.source else None
         if opts.source and self.fixed_board is None:
-            raise HostileInputError(f"--source {opts.source!r} is not a board name such as 'g'",
-                                    path=str(path))
+            raise HostileInputError(
+                f"--source {opts.source!r} is not a board name such as 'g'", path=str(path)
+            )
         self.path_board = _board_from_path(path)
         self.sources: dict[str, SourceInfo] = {}
-        self.retrieved_at = from_iso(opts.retrieved_at)[0] if opts.retrieved_at else None
+        try:
+            self.retrieved_at = from_iso(opts.retrieved_at)[0] if opts.retrieved_at else None
+        except RecordError as e:
+            raise HostileInputError(f"--retrieved-at: {e.reason}", path=str(path)) from None
         stream = open_json(path, ctx)
         if self._is_json_lines(path, stream):
             yield from self._read_lines(stream, ctx)
@@ -137,8 +162,8 @@ class ImageboardImporter(Importer):
             return False
         if body[:1] not in (b"{", b"["):
             raise HostileInputError(
-                f"not imageboard JSON: the file starts with {excerpt(body[:40])!r}",
-                path=str(path))
+                f"not imageboard JSON: the file starts with {excerpt(body[:40])!r}", path=str(path)
+            )
         first, sep, rest = body.partition(b"\n")
         # compact JSON lines: a first line that is a whole object, then another object
         return bool(sep) and first.rstrip().endswith(b"}") and rest.lstrip()[:1] == b"{"
@@ -149,8 +174,9 @@ class ImageboardImporter(Importer):
         n = 0
         found = False
         try:
-            for pos, index, value in stream_json(stream, targets,
-                                                 max_bytes=ctx.settings.max_record_bytes):
+            for pos, index, value in stream_json(
+                stream, targets, max_bytes=ctx.settings.max_record_bytes
+            ):
                 found = True
                 n += 1
                 if pos == ("posts", "*"):
@@ -164,6 +190,12 @@ class ImageboardImporter(Importer):
                 else:
                     where = "thread" if pos == ("threads", "*") else "item"
                     loc = f"{where} {index + 1}"
+                    if index == 0 and pos == ("*",) and not isinstance(value, dict | list):
+                        raise HostileInputError(
+                            f"not imageboard JSON: a list of {type(value).__name__} (4chan's "
+                            "archive.json and threads.json list thread numbers, not posts)",
+                            path=str(self.path),
+                        )
                     if isinstance(value, Oversized):
                         yield Reject(loc, value.reason, value.excerpt)
                         continue
@@ -173,14 +205,19 @@ class ImageboardImporter(Importer):
         if not found:
             raise HostileInputError(
                 "not imageboard JSON: no posts, threads or catalog pages at the top level",
-                path=str(self.path))
+                path=str(self.path),
+            )
 
     def _read_lines(self, stream: IO[bytes], ctx: ReadContext) -> Iterator[Record | Reject]:
         for line in iter_lines(stream, ctx.settings.max_record_bytes):
             loc = f"line {line.number}"
             if line.too_long:
-                yield Reject(loc, f"record of {line.length:,} bytes exceeds the "
-                             f"{ctx.settings.max_record_mb:g} MB limit", excerpt(line.data))
+                yield Reject(
+                    loc,
+                    f"record of {line.length:,} bytes exceeds the "
+                    f"{ctx.settings.max_record_mb:g} MB limit",
+                    excerpt(line.data),
+                )
                 continue
             if not line.data.strip():
                 continue
@@ -190,8 +227,9 @@ class ImageboardImporter(Importer):
                 yield Reject(loc, json_reason(e, line.data), excerpt(line.data))
                 continue
             if _deeper_than(obj, MAX_DEPTH):
-                yield Reject(loc, f"JSON nested more than {MAX_DEPTH} levels deep",
-                             excerpt(line.data))
+                yield Reject(
+                    loc, f"JSON nested more than {MAX_DEPTH} levels deep", excerpt(line.data)
+                )
                 continue
             yield from self._container(obj, loc, line.data)
 
@@ -202,8 +240,11 @@ class ImageboardImporter(Importer):
                 yield from self._container(item, f"{loc} item {i + 1}", None)
             return
         if not isinstance(obj, dict):
-            yield Reject(loc, f"expected a thread, catalog page or post, got "
-                         f"{type(obj).__name__}", excerpt(raw if raw is not None else obj))
+            yield Reject(
+                loc,
+                f"expected a thread, catalog page or post, got {type(obj).__name__}",
+                excerpt(raw if raw is not None else obj),
+            )
             return
         board = obj.get("board") if isinstance(obj.get("board"), str) else None
         if isinstance(obj.get("posts"), list):
@@ -223,8 +264,11 @@ class ImageboardImporter(Importer):
         elif "no" in obj:
             yield from self._catalog_thread(obj, loc, board, None)
         else:
-            yield Reject(loc, "neither a thread ('posts'), a catalog page ('threads') nor a "
-                         "post ('no')", excerpt(raw if raw is not None else obj))
+            yield Reject(
+                loc,
+                "neither a thread ('posts'), a catalog page ('threads') nor a post ('no')",
+                excerpt(raw if raw is not None else obj),
+            )
 
     def _catalog_thread(
         self, op: Any, loc: str, board: str | None, page: Any
@@ -249,14 +293,18 @@ class ImageboardImporter(Importer):
         if board is None:
             raise HostileInputError(
                 "cannot tell which board this is: the JSON does not say and the path is not "
-                "like .../g/thread/123.json", path=str(self.path), hint="pass --source g")
+                "like .../g/thread/123.json",
+                path=str(self.path),
+                hint="pass --source g",
+            )
         src = self.sources.get(board)
         if src is None:
             opts = self.options
             tz = opts.timezone or (FOURCHAN_TZ if self.platform == "4chan" else None)
             url = f"{self.site}/{board}/" if self.site else None
-            src = self.sources[board] = SourceInfo(self.platform, f"/{board}/", url,
-                                                   opts.network, tz)
+            src = self.sources[board] = SourceInfo(
+                self.platform, f"/{board}/", url, opts.network, tz
+            )
         return Thread(src, board)
 
     def _post_parser(self, thread: Thread) -> Any:
@@ -280,9 +328,12 @@ class ImageboardImporter(Importer):
         if com is not None and not isinstance(com, str):
             raise RecordError(f"com has type {type(com).__name__}, expected HTML text")
         com = (com or "").replace("\x00", "")
-        if com.count("<") > MAX_TAGS:
-            raise RecordError(f"com has {com.count('<'):,} tags, more than any imageboard "
-                              f"post ({MAX_TAGS:,}): likely hostile markup")
+        tags = _tag_count(com)
+        if tags > MAX_TAGS:
+            raise RecordError(
+                f"com has {tags:,} tags, more than any imageboard post ({MAX_TAGS:,}): "
+                "likely hostile markup"
+            )
         body = html_to_text(com)
         title = _plain(post.get("sub"), "sub")
         if is_op:
@@ -300,15 +351,17 @@ class ImageboardImporter(Importer):
 
         files, md5s = self._files(post, thread.board)
         extra: dict[str, Any] = {k: scalar(post.get(k)) for k in _EXTRA_FIELDS}
-        extra.update({
-            "md5": md5s,
-            "poster_id": poster,
-            "trip": trip,
-            "cross_board_quotes": cross,
-            "dead_quotes": dead,
-            "page": thread.page,
-            "moderator_note": next((n for n in _MOD_NOTES if body.text.endswith(n)), None),
-        })
+        extra.update(
+            {
+                "md5": md5s,
+                "poster_id": poster,
+                "trip": trip,
+                "cross_board_quotes": cross,
+                "dead_quotes": dead,
+                "page": thread.page if is_op else None,
+                "moderator_note": next((n for n in _MOD_NOTES if body.text.endswith(n)), None),
+            }
+        )
         embed = post.get("embed")
         if isinstance(embed, str) and embed:
             extra["embed"] = embed[:2000]
@@ -375,12 +428,16 @@ class ImageboardImporter(Importer):
                 elif self.site:
                     url = f"{self.site}/{board}/src/{tim}{ext}"
             name = f"{filename}{ext}" or None
-            files.append({
-                "name": name,
-                "url": url,
-                "mime": mime_of(name) if ext else None,
-                "size": int_or_none(f.get("fsize"), "fsize"),
-            })
+            files.append(
+                {
+                    "name": name,
+                    "url": url,
+                    "mime": mime_of(name) if ext else None,
+                    "size": None
+                    if deleted and not f.get("fsize")
+                    else int_or_none(f.get("fsize"), "fsize"),
+                }
+            )
             md5 = text_or_none(f.get("md5"))
             if md5:
                 md5s.append(md5)
@@ -412,9 +469,14 @@ def _plain(value: Any, field: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise RecordError(f"{field} has type {type(value).__name__}, expected text")
-    if value.count("<") > MAX_TAGS:
+    if _tag_count(value) > MAX_TAGS:
         raise RecordError(f"{field} has more than {MAX_TAGS:,} tags")
     return html_to_text(value.replace("\x00", "")).text or None
+
+
+def _tag_count(html: str) -> int:
+    """Opening tags in ``html``, counted without parsing it (a guard, not an extraction)."""
+    return html.count("<") - html.count("</")
 
 
 def _quote_targets(text: str, linked: list[str]) -> tuple[list[str], list[str], list[str]]:
