@@ -37,7 +37,7 @@ unit: $(STAMP)
 
 ## docs: regenerate the generated reference pages
 docs: $(STAMP)
-	$(BIN)/python -m groundswell.schema > docs/schema.md
+	$(BIN)/python -c "from groundswell import schema; print(schema.markdown())" > docs/schema.md
 	$(BIN)/python -m groundswell.cli.reference > docs/cli.md
 
 ## bench: the published benchmarks (slow; not part of CI)

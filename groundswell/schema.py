@@ -2,7 +2,7 @@
 
 Each table is one Arrow schema whose fields carry a ``doc`` string. The DuckDB DDL is derived
 from these schemas (:func:`ddl`), and ``docs/schema.md`` is generated from them
-(``python -m groundswell.schema > docs/schema.md``), so code, store and docs cannot drift apart.
+(``make docs``), so code, store and docs cannot drift apart.
 
 Conventions:
 - every timestamp is UTC (``TIMESTAMPTZ``); where a source gave a local time with an offset,
@@ -396,7 +396,7 @@ def markdown() -> str:
     out = [
         "# The record schema",
         "",
-        "Generated from `groundswell/schema.py` by `python -m groundswell.schema`; do not edit.",
+        "Generated from `groundswell/schema.py` by `make docs`; do not edit.",
         f"Schema version: **{SCHEMA_VERSION}**. All timestamps are UTC (`TIMESTAMPTZ`).",
         "",
     ]
@@ -412,6 +412,3 @@ def markdown() -> str:
         out.append("")
     return "\n".join(out)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    print(markdown())

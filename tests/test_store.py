@@ -189,3 +189,10 @@ def test_damaged_store_gives_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "w" / "store.duckdb").write_bytes(b"this is not a database" * 100)
     with pytest.raises(WorkspaceError, match="cannot open store"):
         Workspace.open(tmp_path / "w")
+
+
+def test_schema_docs_are_generated_from_the_schema() -> None:
+    from groundswell import schema
+
+    docs = Path(__file__).parent.parent / "docs" / "schema.md"
+    assert docs.read_text() == schema.markdown() + "\n", "run `make docs`"
