@@ -183,8 +183,9 @@ class ForumDates:
                 return from_datetime(datetime.strptime(s, last), tz)
             except ValueError:
                 pass
-        if self.time_format != "auto":
-            return parse_time(s, self.time_format, tz)
+        if self.time_format != "auto":  # a declared format; relative dates still apply
+            rel = self._relative(_LABEL.sub("", s) or s, tz, reference_us)
+            return rel if rel is not None else parse_time(s, self.time_format, tz)
         if _NUMERIC.match(s):
             return from_epoch(s)
         if s[:4].isdigit() and s[4:5] == "-" and len(s) >= 10:

@@ -25,7 +25,7 @@ Quirks handled:
 
 Hostile input: the file is streamed with ``lxml.etree.iterparse`` (rows cleared as they are
 read, so memory stays flat), with entity resolution off, no network, and libxml2's default
-limits (``huge_tree`` off: no text node over 10 MB, no nesting over 256 levels). A document
+limits (``huge_tree`` off: no nesting over 256 levels, no row of about 10 MB). A document
 with a ``<!DOCTYPE>`` is refused before any row is mapped (real dumps never have a
 DTD; libxml2 still expands internal entities inside attribute values, so this check is what
 keeps them out), and libxml2 itself refuses entity amplification and external entities in

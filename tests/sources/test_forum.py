@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import orjson
 import pytest
 
 from groundswell import Workspace
-from groundswell.errors import RecordError
+from groundswell.errors import HostileInputError, RecordError
 from groundswell.sources.base import ImportOptions
 from groundswell.sources.forum import ForumDates
 from tests.conftest import posts
@@ -164,6 +165,13 @@ def test_date_pattern_memory_and_offsets() -> None:
     assert ForumDates("%d/%m/%Y %H.%M").parse("22/04/2020 17.05", AMS, None)[0] == _us(
         "2020-04-22T15:05Z"
     )
+
+
+def test_declared_time_format_keeps_relative_dates() -> None:
+    dates = ForumDates("%d/%m/%Y %H.%M")
+    assert _iso(dates.parse("Yesterday, 17:05", AMS, REF)[0]) == "2020-04-22T15:05:00+00:00"
+    with pytest.raises(RecordError, match="does not match"):
+        dates.parse("Wed Apr 22, 2020 5:05 pm", AMS, REF)
 
 
 def test_dst_europe_amsterdam() -> None:
@@ -320,3 +328,24 @@ def test_idempotent_reimport(ws: Workspace, cases: Path) -> None:
     ws.import_("forum", [path])
     (again,) = ws.import_("forum", [path], force=True)
     assert (again.records_new, again.records_updated, again.records_unchanged) == (0, 0, 14)
+
+
+def test_hostile_files(tmp_path: Path, ws: Workspace) -> None:
+    # a deeply nested line and a binary blob are quarantined; the good lines around them import
+    nested = b'{"post_id": "2", "body_html": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    path = _jsonl(tmp_path / "odd.jsonl", _post(1), nested, b"\x89PNG\r\x1a\x00\xff\xfe", _post(4))
+    ws.import_("forum", [path])
+    assert [r["native_id"] for r in posts(ws)] == ["1", "4"]
+    reasons = {q["location"]: q["reason"] for q in ws.quarantine()}
+    assert reasons["line 2"] == "JSON nested too deeply"
+    assert reasons["line 3"].startswith(("invalid UTF-8", "NUL byte", "invalid JSON"))
+    # a truncated gzip stream stops the run; the lines read before the cut are kept
+    pad = "<p>" + "word " * 200 + "</p>"  # over 1 MB decompressed, so some reads succeed
+    lines = b"".join(orjson.dumps(_post(i, body_html=pad)) + b"\n" for i in range(10, 2010))
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(gzip.compress(lines)[:-2000])
+    with pytest.raises(HostileInputError, match="corrupt or truncated"):
+        ws.import_("forum", [cut])
+    kept = ws.sql("SELECT count(*) AS n FROM posts WHERE native_id::INT >= 10").to_pylist()[0]["n"]
+    assert 0 < kept < 2000
+    assert ws.imports()[0]["status"] == "failed"
