@@ -198,19 +198,13 @@ def _load(
     rows = [
         (result.import_id, str(path), f"data row {r}", reason, "", now) for r, reason in quarantined
     ]
-    if _has_rejects(con):
+    if _has_rejects(con):  # one quarantine row per rejected line, with all its errors
         rows += [
-            (
-                result.import_id,
-                str(path),
-                f"line {line}",
-                f"{etype}: {msg}"[:300],
-                (csv_line or "")[:1000],
-                now,
-            )
-            for line, etype, msg, csv_line in con.execute(
-                "SELECT DISTINCT ON (line) line, error_type::VARCHAR, error_message, csv_line "
-                "FROM ev_rejects ORDER BY line"
+            (result.import_id, str(path), f"line {line}", reason[:500], (raw or "")[:1000], now)
+            for line, reason, raw in con.execute(
+                "SELECT line, string_agg(error_type::VARCHAR || ': ' || error_message, '; ' "
+                "ORDER BY error_type::VARCHAR), any_value(csv_line) "
+                "FROM ev_rejects GROUP BY line ORDER BY line"
             ).fetchall()
         ]
     if rows:

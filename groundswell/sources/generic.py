@@ -141,7 +141,7 @@ class MappedRecords:
             return id_text
         if column == "time":
             fmt, tz = self.fmt, self.tz
-            return lambda v, _c: parse_time(v, fmt, tz)[0]
+            return lambda v, _c: parse_time(v, fmt, tz)  # (µs, offset): split in __call__
         if column in ("edited_at", "retrieved_at"):
             tz = self.tz
             return lambda v, _c: None if v in (False, 0) else parse_time(v, "auto", tz)[0]
@@ -178,6 +178,9 @@ class MappedRecords:
                 rec[column] = v
             else:
                 rec[column] = convert(v, column)
+        t = rec.get("time")
+        if t is not None:
+            rec["time"], rec["time_offset_min"] = t
         return rec
 
 
@@ -248,7 +251,7 @@ class CsvImporter(Importer):
         except csv.Error:
             dialect = csv.excel
         csv.field_size_limit(limit)
-        lines = _bounded_lines(sample + text.readline(limit), text, limit, too_long)
+        lines = _bounded_lines(sample, text, limit, too_long)
         reader = csv.reader(lines, dialect)
         try:
             header = next(reader)
@@ -289,11 +292,16 @@ class CsvImporter(Importer):
 def _bounded_lines(
     head: str, rest: io.TextIOWrapper, limit: int, rejects: list[Reject]
 ) -> Iterator[str]:
-    """Lines for the csv reader; a line over ``limit`` characters is skipped, never buffered."""
-    yield from io.StringIO(head)
-    number = head.count("\n")
+    """Lines for the csv reader: the sniffed ``head`` first, then the stream. A line over
+    ``limit`` characters is skipped to its end without being held, and reported in
+    ``rejects``; the reader sees an empty line in its place."""
+    lines = head.splitlines(keepends=True)
+    partial = lines.pop() if lines and not lines[-1].endswith("\n") else ""
+    yield from lines
+    number = len(lines)
     while True:
-        line = rest.readline(limit)
+        line = partial + rest.readline(max(limit - len(partial), 1))
+        partial = ""
         if not line:
             return
         number += 1
@@ -302,13 +310,8 @@ def _bounded_lines(
             while (more := rest.readline(1 << 20)) and not more.endswith("\n"):
                 size += len(more)
             size += len(more)
-            rejects.append(
-                Reject(
-                    f"line {number}",
-                    f"line of over {size:,} characters exceeds the record size limit",
-                    excerpt(line[:1000]),
-                )
-            )
+            reason = f"line of over {size:,} characters exceeds the record size limit"
+            rejects.append(Reject(f"line {number}", reason, excerpt(line[:1000])))
             yield "\n"
             continue
         yield line
@@ -321,17 +324,25 @@ class ParquetImporter(Importer):
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record | Reject]:
         handle = ctx.open(path)
-        try:
-            pf = pq.ParquetFile(handle.stream)
+        if handle.compression is not None:
+            raise HostileInputError(
+                f"a {handle.compression}-compressed file is not Parquet "
+                "(Parquet compresses inside the file)",
+                path=str(path),
+            )
+        try:  # Parquet needs a seekable file: read the raw file; progress is by rows
+            pf = pq.ParquetFile(handle.counter.raw)
         except Exception as e:  # pyarrow raises several types for a broken footer
             raise HostileInputError(f"not a readable Parquet file: {e}", path=str(path)) from None
         mapper = MappedRecords(self, path, pf.schema_arrow.names)
         row = 0
         try:
+            total = max(pf.metadata.num_rows, 1)
             for batch in pf.iter_batches(batch_size=8192):
                 for obj in batch.to_pylist():
                     row += 1
                     yield from parse_safely(mapper, _plain(obj), f"row {row}")
+                handle.counter.count = handle.size * row // total  # progress by rows read
         except OSError as e:
             raise HostileInputError(
                 f"Parquet data is corrupt after row {row}: {e}", path=str(path)
