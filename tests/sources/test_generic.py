@@ -45,7 +45,7 @@ def test_csv_wrong_width_invalid_utf8_and_bad_mapping(ws: Workspace, tmp_path: P
     reasons = {q["location"]: q["reason"] for q in ws.quarantine()}
     assert reasons["line 3"] == "row has 4 fields, the header has 3"
     assert reasons["line 4"] == "invalid UTF-8"
-    with pytest.raises(HostileInputError, match="mapped field 'body' .* is not a column"):
+    with pytest.raises(HostileInputError, match=r"mapped field 'body' .* is not a column"):
         ws.import_(
             "csv", [f], options=ImportOptions(source="s", mapping={"text": "body"}), force=True
         )
