@@ -380,3 +380,36 @@ def test_deeply_nested_post_is_quarantined(ws: Workspace, tmp_path: Path) -> Non
         "com has type list, expected HTML text",
         "JSON nested more than 64 levels deep",
     }
+
+
+def test_index_page_and_time_from_now(ws: Workspace, tmp_path: Path) -> None:
+    page = {
+        "threads": [
+            {
+                "posts": [
+                    {
+                        "no": 10,
+                        "resto": 0,
+                        "now": "11/01/20(Sun)01:30:00",
+                        "name": "Anonymous",
+                        "com": "no epoch time on this one",
+                        "replies": 1,
+                    },
+                    {"no": 11, "resto": 10, "time": 1604215800, "now": "11/01/20(Sun)02:30:00"},
+                ]
+            },
+            {"posts": [{"no": 20, "resto": 0, "name": "Anonymous", "com": "neither time nor now"}]},
+        ]
+    }
+    path = tmp_path / "1.json"
+    path.write_bytes(orjson.dumps(page))
+    (r,) = ws.import_("imageboard", [path], options=ImportOptions(source="g"))
+    assert (r.records_new, r.records_quarantined) == (2, 1)
+    by_id = _by_id(ws)
+    # 01:30 on the night the clocks went back is read in US Eastern (EDT, the first 01:30)
+    assert by_id["10"]["time"] == datetime(2020, 11, 1, 5, 30, tzinfo=UTC)
+    assert by_id["10"]["time_offset_min"] == -240
+    assert by_id["11"]["time_offset_min"] == -300  # 07:30 UTC shown as 02:30 EST
+    assert by_id["11"]["text"] == "" and by_id["11"]["parent_id"] == "10"
+    (q,) = ws.quarantine()
+    assert (q["location"], q["reason"]) == ("thread 2 post 1", "time is missing")
