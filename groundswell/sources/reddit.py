@@ -22,11 +22,17 @@ Quirks handled, as they occur across the years of the dumps:
   old re-scrapes are prefixed).
 - One source per subreddit: ``reddit:r/<subreddit>``.
 
-Two safety measures go beyond the shared readers (see the module functions for details):
-:class:`ZstdFrameCheck` turns a zstd file that ends inside a frame (a truncated download) into a
-:class:`HostileInputError` (python-zstandard's stream reader otherwise reports a clean end of
-file), and :func:`iter_dump_lines` skips runs of blank lines in C, so a "bomb" of newlines is
-refused by the expansion guard in well under a second instead of being walked line by line.
+Lines are independent: :meth:`RedditImporter.prepare` holds the per-file state and
+:meth:`RedditImporter.lines` yields the lines, so the pipeline may parse them in worker
+processes; :meth:`RedditImporter.read` does the same in this process and also stops a file whose
+records are overwhelmingly rejected (it is not a Reddit dump, or is hostile).
+
+Two safety measures go beyond the shared readers: :class:`ZstdFrameCheck` turns a zstd file
+that ends inside a frame (a truncated download) into a :class:`HostileInputError` once the
+records before the break are read (python-zstandard's stream reader otherwise reports a clean
+end of file), and :func:`iter_dump_lines` skips runs of blank lines in C, so a "bomb" of
+newlines is refused by the expansion guard in well under a second instead of being walked line
+by line.
 """
 
 from __future__ import annotations
@@ -52,7 +58,7 @@ from groundswell.sources.base import (
     parse_safely,
     text_or_none,
 )
-from groundswell.sources.readers import CountingReader
+from groundswell.sources.readers import CountingReader, Line
 from groundswell.sources.timeparse import from_epoch, from_iso
 
 CHUNK = 1 << 20
@@ -115,25 +121,39 @@ class RedditImporter(JsonLinesImporter):
         self.default_retrieved: int | None = None
 
     # -- reading ---------------------------------------------------------------------------
-    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record | Reject]:
+    def prepare(self, path: Path) -> None:
+        """Per-file state: the record kind the file name implies, the default retrieval time."""
         prefix = path.name[:3].upper()
         self.fallback_kind = {"RC_": "comment", "RS_": "submission"}.get(prefix)
         opts = self.options
         if opts.retrieved_at:
             self.default_retrieved = from_iso(opts.retrieved_at, opts.timezone or "UTC")[0]
+
+    def lines(self, path: Path, ctx: ReadContext) -> Iterator[Line]:
+        """The non-blank lines of the (decompressed) file; see :func:`iter_dump_lines`."""
         handle = ctx.open(path)
+        check = None
         if handle.compression == "zstd":
-            ZstdFrameCheck.install(handle.counter, path)
-        settings = ctx.settings
+            check = ZstdFrameCheck.install(handle.counter, path)
+        limit = ctx.settings.max_record_bytes
+        for number, data, length in iter_dump_lines(handle.stream, limit):
+            yield Line(number, 0, data, length > limit, length)
+        if check is not None:
+            check.verify()
+
+    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record | Reject]:
+        self.prepare(path)
+        limit_mb = ctx.settings.max_record_mb
         loads = orjson.loads
         good = bad = 0
-        for number, data, length in iter_dump_lines(handle.stream, settings.max_record_bytes):
-            loc = f"line {number}"
-            if length > settings.max_record_bytes:
+        for line in self.lines(path, ctx):
+            loc = f"line {line.number}"
+            data = line.data
+            if line.too_long:
                 bad += 1
                 yield Reject(
                     loc,
-                    f"record of {length:,} bytes exceeds the {settings.max_record_mb:g} MB limit",
+                    f"record of {line.length:,} bytes exceeds the {limit_mb:g} MB limit",
                     excerpt(data),
                 )
             else:
@@ -395,7 +415,9 @@ def iter_dump_lines(stream: Any, max_bytes: int) -> Iterator[tuple[int, bytes, i
     """
     buf = b""
     newlines = 0  # newlines before buf[0]
-    read = stream.read
+    # read1: one read of the layer below per call, so what was decoded before a failure (a
+    # truncated or corrupt stream) reaches the caller before the error does
+    read = getattr(stream, "read1", None) or stream.read
     eof = False
     while True:
         pos = 0
@@ -452,10 +474,10 @@ class ZstdFrameCheck(io.RawIOBase):
 
     python-zstandard's stream reader treats end of input inside a frame as a clean end of file,
     so a truncated dump would import silently short. This wrapper sits under the byte counter of
-    an opened input, parses frame and block headers (never decompressing anything; one header
-    per block of at most 128 KiB) and raises :class:`HostileInputError` when the file ends inside
-    a frame. Bytes it cannot follow (not zstd, a reserved block type) stop the tracking: the
-    decompressor reports those itself.
+    an opened input and parses frame and block headers as the bytes pass (never decompressing
+    anything; one header per block of at most 128 KiB); :meth:`verify`, called at the end of the
+    stream, raises :class:`HostileInputError` if the file ended inside a frame. Bytes it cannot
+    follow (not zstd, a reserved block type) stop the tracking: the decompressor reports those.
     """
 
     def __init__(self, raw: Any, path: Path) -> None:
@@ -471,11 +493,17 @@ class ZstdFrameCheck(io.RawIOBase):
         self.after_skip = "magic"
         self.checksum = False
         self.active = True
+        self.problem: str | None = None
 
     @classmethod
-    def install(cls, counter: CountingReader, path: Path) -> None:
-        if isinstance(counter, CountingReader) and counter.count == 0:
-            counter.raw = cls(counter.raw, path)  # type: ignore[assignment]
+    def install(cls, counter: CountingReader, path: Path) -> ZstdFrameCheck | None:
+        """Put a check under ``counter`` (before anything was read); call :meth:`verify` at the
+        end of the stream."""
+        if not isinstance(counter, CountingReader) or counter.count:
+            return None
+        check = cls(counter.raw, path)
+        counter.raw = check  # type: ignore[assignment]
+        return check
 
     def readable(self) -> bool:
         return True
@@ -485,14 +513,19 @@ class ZstdFrameCheck(io.RawIOBase):
         if n and self.active:
             self._feed(memoryview(b)[:n])
         elif not n and self.active and (self.state != "magic" or self.hdr or self.skip):
+            # Report at the end rather than here: the decoder still holds output of the data
+            # before the break, and the records in it are good.
             self.active = False
-            raise HostileInputError(
+            self.problem = (
                 f"the zstd stream is truncated: the file ends inside frame {self.frames + 1} "
-                f"(which starts at byte {self.frame_start:,}); the download or copy is "
-                "incomplete",
-                path=str(self.path),
+                f"(which starts at byte {self.frame_start:,}); the download or copy is incomplete"
             )
         return n
+
+    def verify(self) -> None:
+        """Raise :class:`HostileInputError` if the file ended inside a frame."""
+        if self.problem:
+            raise HostileInputError(self.problem, path=str(self.path))
 
     def close(self) -> None:
         self.raw.close()

@@ -141,13 +141,67 @@ class TelegramImporter(Importer):
         peek = getattr(stream, "peek", None)
         if peek is not None and peek(3)[:3] == BOM:
             stream.read(3)
-        reader = _ExportReader(self, path, ctx, ijson.basic_parse(stream, buf_size=1 << 16))
+        guarded = _TokenGuard(stream, ctx.settings.max_record_bytes, path)
+        reader = _ExportReader(self, path, ctx, ijson.basic_parse(guarded, buf_size=1 << 18))
         try:
             yield from reader.run()
         except ijson.JSONError as e:
             raise HostileInputError(reader.failure(e), path=str(path)) from None
         except RecursionError:  # not expected (nothing here recurses), but never a traceback
             raise HostileInputError("JSON nested too deeply", path=str(path)) from None
+
+
+class _TokenGuard:
+    """Refuses a run of more bytes than the record limit without a double quote.
+
+    yajl holds a token (a string, a number) whole while it parses it, and re-scans it for every
+    buffer that extends it, so one huge string (a decompression bomb of ``"aaaa...``) costs
+    memory and quadratic time before any limit of ours sees it. A Telegram export never has a
+    run of even a kilobyte without a ``"`` (messages are at most 4,096 characters), so such a
+    run means the file is not one. Checked with two C searches per read.
+    """
+
+    def __init__(self, stream: Any, limit: int, path: Path) -> None:
+        self.stream = stream
+        self.limit = limit
+        self.path = path
+        self.run = 0  # bytes since the last double quote
+        self.error: HostileInputError | None = None
+
+    def read(self, n: int = -1) -> bytes:
+        if self.error is not None:
+            raise self.error
+        data: bytes = self.stream.read(n)
+        if not data:
+            return data
+        start = 0  # where the current run began in ``data`` (0: in an earlier read)
+        if len(data) <= self.limit:  # a run inside this read is shorter than the limit
+            first = data.find(b'"')
+            if first < 0:
+                self.run += len(data)
+            else:
+                self.run += first
+                if self.run <= self.limit:
+                    self.run = len(data) - data.rfind(b'"') - 1
+        else:  # a record limit smaller than one read: look at every run
+            pos = 0
+            while True:
+                q = data.find(b'"', pos)
+                self.run += (len(data) if q < 0 else q) - pos
+                if q < 0 or self.run > self.limit:
+                    break
+                self.run, pos = 0, q + 1
+                start = pos
+        if self.run > self.limit:
+            self.error = HostileInputError(
+                f"a single JSON value runs past {self.limit:,} bytes (the record size limit): "
+                "not a Telegram Desktop export, or a hostile one",
+                path=str(self.path),
+            )
+            if not start:
+                raise self.error
+            return data[:start]  # let the parser finish the messages before the run first
+        return data
 
 
 class _ExportReader:
@@ -256,10 +310,10 @@ class _ExportReader:
             if ev == "end_array":
                 return
             n += 1
-            self.messages += 1
             loc = f"{chat.label}message {n}"
             if ev != "start_map":
                 self._skip(ev)
+                self.messages += 1
                 kind = "an array" if ev == "start_array" else f"a {ev}"
                 yield Reject(
                     loc,
@@ -268,6 +322,7 @@ class _ExportReader:
                 )
                 continue
             obj, reason = self._build()
+            self.messages += 1
             if reason is not None:
                 yield Reject(loc, reason, excerpt(obj))
                 continue
@@ -288,46 +343,51 @@ class _ExportReader:
                     return
 
     def _build(self) -> tuple[dict[str, Any], str | None]:
-        """Build the message object whose ``start_map`` was just read, within the limits."""
+        """Build the message object whose ``start_map`` was just read, within the limits.
+
+        The hot loop of the importer: one iteration per parse event, so it keeps the current
+        container, key and kind in locals instead of looking them up on the stack.
+        """
         root: dict[str, Any] = {}
-        stack: list[Any] = [root]
-        keys: list[Any] = [None]
+        top: Any = root
+        key: Any = None
+        is_map = True
+        stack: list[tuple[Any, Any, bool]] = []
         size = 0
         limit = self.max_bytes
         for ev, val in self.events:
             if ev == "map_key":
-                keys[-1] = val
-                size += len(val)
-                continue
-            top = stack[-1]
-            if ev in STARTS:
+                key = val
+                size += len(val) + 8
+            elif ev == "start_map" or ev == "start_array":
                 new: Any = {} if ev == "start_map" else []
-                if type(top) is dict:
-                    top[keys[-1]] = new
+                if is_map:
+                    top[key] = new
                 else:
                     top.append(new)
-                stack.append(new)
-                keys.append(None)
-                if len(stack) > MAX_DEPTH:
-                    self._skip_open(len(stack) - 1)
+                stack.append((top, key, is_map))
+                if len(stack) >= MAX_DEPTH:
+                    self._skip_open(len(stack) + 1)
                     return root, f"message nested deeper than {MAX_DEPTH} levels"
-            elif ev in ENDS:
-                stack.pop()
-                keys.pop()
+                top, key, is_map = new, None, ev == "start_map"
+                size += 8
+            elif ev == "end_map" or ev == "end_array":
                 if not stack:
                     return root, None
+                top, key, is_map = stack.pop()
+                continue
             else:
-                if type(val) is Decimal:
-                    val = float(val)
-                elif type(val) is str:
+                size += 8
+                if ev == "string":
                     size += len(val)
-                if type(top) is dict:
-                    top[keys[-1]] = val
+                elif type(val) is Decimal:
+                    val = float(val)
+                if is_map:
+                    top[key] = val
                 else:
                     top.append(val)
-            size += 8
             if size > limit:
-                self._skip_open(len(stack))
+                self._skip_open(len(stack) + 1)
                 return root, f"message larger than the {self.max_mb:g} MB record limit"
         return root, "message cut off by the end of the file"  # yajl raises before this
 
@@ -343,7 +403,7 @@ class _ExportReader:
             what = "invalid UTF-8 in the JSON"
         else:
             what = f"invalid JSON ({first[:200]})"
-        where = f"after {self.messages:,} messages"
+        where = f"after {self.messages:,} complete messages"
         if self.chat is not None and self.chat.section is not None:
             where += f", in chat {self.chat.index}"
         return f"{what} {where}; the messages read before it were kept"
