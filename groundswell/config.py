@@ -36,6 +36,8 @@ future_tolerance_days = 2
 max_record_mb = 16
 # A compressed file that expands more than this many times its size is refused as a bomb.
 max_expansion_ratio = 200
+# Processes that parse large line-based files (JSONL, Reddit, forum dumps); 0 = one per core.
+workers = 0
 
 [store]
 # DuckDB memory limit and threads. Memory is the buffer pool, not a hard cap on the process.
@@ -51,6 +53,7 @@ class ImportSettings:
     future_tolerance_days: float = 2.0
     max_record_mb: float = 16.0
     max_expansion_ratio: float = 200.0
+    workers: int = 0  # processes that parse large line-based files; 0 = one per core
 
     @property
     def max_record_bytes(self) -> int:
@@ -91,6 +94,12 @@ def _positive(key: str, value: float) -> float:
     return value
 
 
+def _workers(n: int) -> int:
+    if not 0 <= n <= 64:
+        raise ConfigError("import.workers", f"must be 0 (one per core) to 64, got {n}")
+    return n
+
+
 def check_timezone(key: str, name: str) -> str:
     try:
         ZoneInfo(name)
@@ -125,6 +134,7 @@ def parse(text: str) -> Config:
                 "future_tolerance_days",
                 "max_record_mb",
                 "max_expansion_ratio",
+                "workers",
             },
         ),
         ("store", st, {"memory_limit", "threads"}),
@@ -172,6 +182,7 @@ def parse(text: str) -> Config:
                 "import.max_expansion_ratio",
                 _get(imp, "import", "max_expansion_ratio", float, 200.0),
             ),
+            workers=_workers(_get(imp, "import", "workers", int, 0)),
         ),
         store=StoreSettings(
             memory_limit=_get(st, "store", "memory_limit", str, "1GB"),

@@ -256,3 +256,34 @@ def test_custom_importer_plugs_in(ws: Workspace, tmp_path: Path) -> None:
     [r] = ws.import_("lines-test", [f])
     assert (r.records_new, r.records_quarantined) == (2, 1)
     assert [p["text"] for p in posts(ws)] == ["first", "third"]
+
+
+@pytest.mark.slow
+def test_parallel_parse_matches_in_process(tmp_path: Path) -> None:
+    """Large line-based files are parsed by worker processes: same rows, rejects and counts."""
+    lines, ids = [], set()
+    for i in range(80_000):
+        if i % 9973 == 0:
+            lines.append(b"{broken line")
+        else:
+            r = recs(1, start=i % 70_000, text="post {i} " + "padding " * 20)[0]  # some repeats
+            lines.append(json.dumps(r).encode())
+            ids.add(r["id"])
+    f = tmp_path / "big.jsonl"
+    f.write_bytes(b"\n".join(lines) + b"\n")
+    assert f.stat().st_size > 16 << 20
+    results = {}
+    for workers in (1, 2):
+        Workspace.init(tmp_path / f"w{workers}").close()
+        cfg = tmp_path / f"w{workers}" / "groundswell.toml"
+        cfg.write_text(cfg.read_text().replace("workers = 0", f"workers = {workers}"))
+        with Workspace.open(tmp_path / f"w{workers}") as ws:
+            [r] = ws.import_("jsonl", [f], options=OPTS)
+            rows = ws.sql("SELECT uid, text, import_id FROM posts ORDER BY uid").to_pylist()
+            q = sorted((x["location"], x["reason"]) for x in ws.quarantine(limit=1000))
+            results[workers] = (r.records_read, r.records_new, r.records_unchanged,
+                                r.records_quarantined, rows, q)
+    assert results[1] == results[2]
+    read, new, unchanged, quarantined, rows, q = results[2]
+    assert (read, new, quarantined) == (80_000, len(ids), 9)
+    assert unchanged == read - new - quarantined

@@ -29,7 +29,7 @@ import orjson
 
 from groundswell.config import ImportSettings
 from groundswell.errors import GroundswellError, RecordError, UnknownFormatError
-from groundswell.sources.readers import Input, iter_lines, open_input
+from groundswell.sources.readers import Block, Input, iter_blocks, open_input
 
 Record = dict[str, Any]
 EXCERPT_CHARS = 1000
@@ -124,54 +124,64 @@ class Importer(ABC):
 
 
 class JsonLinesImporter(Importer):
-    """Base for newline-delimited JSON formats: subclasses implement :meth:`parse`."""
+    """Base for newline-delimited JSON formats: subclasses implement :meth:`parse`.
+
+    Lines are parsed independently, so large files are parsed by a pool of worker processes
+    (see ``groundswell.ingest``): per-file state belongs in :meth:`prepare`, which every worker
+    calls, not in :meth:`read`.
+    """
+
+    chunkable: ClassVar[bool] = True
 
     @abstractmethod
     def parse(self, obj: Any, loc: str) -> Record | Iterable[Record]:
         """Map one decoded JSON value to a record; raise RecordError to quarantine it."""
 
+    def prepare(self, path: Path) -> None:
+        """Set up per-file state (e.g. defaults taken from the file name) before parsing."""
+
+    def blocks(self, path: Path, ctx: ReadContext) -> Iterator[Block]:
+        """The file as blocks of whole lines (cheap: no per-line work in this process)."""
+        return iter_blocks(ctx.open(path).stream, ctx.settings.max_record_bytes)
+
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record | Reject]:
-        handle = ctx.open(path)
-        loads = orjson.loads
-        parse = self.parse
-        for line in iter_lines(handle.stream, ctx.settings.max_record_bytes):
-            loc = f"line {line.number}"
-            if line.too_long:
-                yield Reject(
-                    loc,
-                    f"record of {line.length:,} bytes exceeds the "
-                    f"{ctx.settings.max_record_mb:g} MB limit",
-                    excerpt(line.data),
-                )
-                continue
-            if not line.data.strip():
-                continue
-            try:
-                obj = loads(line.data)
-            except orjson.JSONDecodeError as e:
-                yield Reject(loc, json_reason(e, line.data), excerpt(line.data))
+        self.prepare(path)
+        for block in self.blocks(path, ctx):
+            yield from self.parse_block(block, ctx.settings.max_record_mb)
+
+    def parse_block(self, block: Block, limit_mb: float) -> list[Record | Reject]:
+        """Parse a block of lines (in this process or a worker); bad ones become Rejects."""
+        out: list[Record | Reject] = []
+        loads, parse = orjson.loads, self.parse
+        long = {number: (length, head) for number, length, head in block.long_lines}
+        for number, data in block.lines():
+            loc = f"line {number}"
+            if long and number in long:
+                length, head = long[number]
+                out.append(Reject(loc, f"record of {length:,} bytes exceeds the "
+                                  f"{limit_mb:g} MB limit", excerpt(head)))
                 continue
             try:
+                obj = loads(data)
                 result = parse(obj, loc)
+            except orjson.JSONDecodeError as e:
+                if data.strip():
+                    out.append(Reject(loc, json_reason(e, data), excerpt(data)))
+                continue
             except RecordError as e:
-                yield Reject(loc, e.reason, excerpt(line.data))
+                out.append(Reject(loc, e.reason, excerpt(data)))
                 continue
             except GroundswellError:
                 raise
             except (TypeError, ValueError, KeyError, AttributeError, IndexError) as e:
-                yield Reject(
-                    loc, f"unexpected shape: {type(e).__name__}: {e}"[:300], excerpt(line.data)
-                )
+                out.append(Reject(loc, f"unexpected shape: {type(e).__name__}: {e}"[:300],
+                                  excerpt(data)))
                 continue
-            if result.__class__ is dict:
-                result.setdefault("loc", loc)  # type: ignore[union-attr]
-                result["raw"] = line.data  # type: ignore[index]
-                yield result  # type: ignore[misc]
-            else:
-                for r in result:  # type: ignore[union-attr]
-                    r.setdefault("loc", loc)
-                    r["raw"] = line.data
-                    yield r
+            for rec in (result,) if result.__class__ is dict else result:  # type: ignore[union-attr]
+                rec.setdefault("loc", loc)  # type: ignore[union-attr]
+                rec["raw"] = data  # type: ignore[index]
+                out.append(rec)  # type: ignore[arg-type]
+        return out
 
 
 def parse_safely(
@@ -192,7 +202,7 @@ def parse_safely(
             excerpt(raw if raw is not None else obj),
         )
         return
-    if isinstance(result, dict):
+    if result.__class__ is dict:
         result.setdefault("loc", loc)
         result["raw"] = raw
         yield result

@@ -225,9 +225,8 @@ class JsonlImporter(JsonLinesImporter):
     version = "1"
     description = "Newline-delimited JSON (plain, .gz, .zst, .bz2, .xz) with a field mapping."
 
-    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record | Reject]:
+    def prepare(self, path: Path) -> None:
         self.mapper = MappedRecords(self, path, None)
-        yield from super().read(path, ctx)
 
     def parse(self, obj: Any, loc: str) -> Record:
         return self.mapper(obj, loc)

@@ -18,10 +18,11 @@ import gzip
 import io
 import lzma
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import zstandard
 
@@ -33,6 +34,7 @@ BZ2_MAGIC = b"BZh"
 XZ_MAGIC = b"\xfd7zXZ\x00"
 
 CHUNK = 1 << 20
+T = TypeVar("T")
 # Expansion is only judged after this many decompressed bytes: small files compress very well.
 EXPANSION_GRACE = 64 << 20
 
@@ -200,6 +202,79 @@ class Line:
     data: bytes  # without the trailing newline; empty when ``too_long``
     too_long: bool = False
     length: int = 0  # the true length of an over-long line
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of whole lines: ``data`` holds lines ``first_line``, ``first_line + 1``, ...
+    separated by newlines. A line over the size limit stands as an empty line in ``data`` and
+    is described in ``long_lines`` as (line number, length, first 1,000 bytes)."""
+
+    first_line: int
+    data: bytes
+    long_lines: tuple[tuple[int, int, bytes], ...] = ()
+
+    def lines(self) -> Iterator[tuple[int, bytes]]:
+        for number, raw in enumerate(self.data.split(b"\n"), self.first_line):
+            yield number, raw[:-1] if raw.endswith(b"\r") else raw
+
+
+def iter_blocks(stream: IO[bytes], max_bytes: int, block_size: int = 1 << 20) -> Iterator[Block]:
+    """Cut ``stream`` into blocks of whole lines, never holding more than ``max_bytes`` of one
+    line: a longer line is read to its end and dropped, leaving a marker."""
+    line = 1  # number of the first line in ``carry``
+    carry = b""
+    while True:
+        chunk = stream.read(block_size)
+        if not chunk:
+            if carry:
+                yield _checked(Block(line, carry), max_bytes)
+            return
+        data = carry + chunk if carry else chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            if len(data) <= max_bytes:
+                carry = data
+                continue
+            head, length = data[:1000], len(data)  # an over-long line: skip to its end
+            while True:
+                more = stream.read(block_size)
+                if not more:
+                    carry = b""
+                    break
+                nl = more.find(b"\n")
+                if nl >= 0:
+                    length += nl
+                    carry = more[nl + 1 :]
+                    break
+                length += len(more)
+            yield Block(line, b"", ((line, length, head),))
+            line += 1
+            continue
+        block = _checked(Block(line, data[:cut]), max_bytes)
+        carry = data[cut + 1 :]
+        line += block.data.count(b"\n") + 1
+        yield block
+
+
+def _checked(block: Block, max_bytes: int) -> Block:
+    """Replace lines longer than ``max_bytes`` inside a block by markers (rarely needed)."""
+    if len(block.data) <= max_bytes:
+        return block
+    parts = block.data.split(b"\n")
+    if max(map(len, parts)) <= max_bytes:
+        return block
+    long = tuple((block.first_line + i, len(p), p[:1000]) for i, p in enumerate(parts)
+                 if len(p) > max_bytes)
+    kept = b"\n".join(b"" if len(p) > max_bytes else p for p in parts)
+    return Block(block.first_line, kept, block.long_lines + long)
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of up to ``size`` consecutive items."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 def iter_lines(stream: IO[bytes], max_bytes: int) -> Iterator[Line]:

@@ -1,0 +1,106 @@
+"""The idempotent merge of one batch of Arrow parts into its table, in SQL.
+
+Within the batch the last occurrence of a key wins (the others count as unchanged). Against the
+store: a new key is inserted; a stored row with the same content is unchanged; a differing row
+replaces the stored one only if it is not older by the target's version columns (for posts:
+edit time, post time, then retrieval time), so an old export imported late undoes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from groundswell import schema
+from groundswell.ingest.records import Target
+from groundswell.sources.base import Reject
+
+
+@dataclass
+class MergeCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    collisions: list[Reject] | None = None
+    # per source: (first, last) epoch µs of the rows merged, extended to their retrieval time
+    spans: dict[str, tuple[int, int]] | None = None
+
+
+def merge(con: duckdb.DuckDBPyConnection, target: Target, batch: pa.Table) -> MergeCounts:
+    """Merge ``batch`` (already in the target's schema) into the target's table."""
+    table = target.table
+    key = table.key
+    seq = batch.append_column("_seq", pa.array(range(batch.num_rows), pa.int64()))
+    con.register("batch_in", seq)
+    try:
+        return _merge(con, target, table, key, batch.num_rows)
+    finally:
+        con.unregister("batch_in")
+        con.execute("DROP TABLE IF EXISTS stage")
+
+
+def _merge(
+    con: duckdb.DuckDBPyConnection,
+    target: Target,
+    table: schema.Table,
+    key: tuple[str, ...],
+    rows: int,
+) -> MergeCounts:
+    keys = ", ".join(f'"{k}"' for k in key)
+    on = " AND ".join(f'p."{k}" = b."{k}"' for k in key)
+    same = " AND ".join(f'b."{c}" IS NOT DISTINCT FROM p."{c}"' for c in target.content)
+    newer = "TRUE"
+    if target.version:
+        b = ", ".join(v.format(p="b") for v in target.version)
+        p = ", ".join(v.format(p="p") for v in target.version)
+        newer = f"(({b}) >= ({p}))"
+    posts = table is schema.POSTS
+    collision = "(p.native_id <> b.native_id OR p.source_id <> b.source_id)" if posts else "FALSE"
+    first = ", p.first_import_id AS _old_first" if posts else ""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE stage AS
+        SELECT b.* EXCLUDE (_seq){first},
+          CASE WHEN p."{key[0]}" IS NULL THEN 'new'
+               WHEN {collision} THEN 'collision'
+               WHEN {same} THEN 'unchanged'
+               WHEN {newer} THEN 'updated'
+               ELSE 'unchanged' END AS _status
+        FROM (SELECT * FROM batch_in
+              QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _seq DESC) = 1) b
+        LEFT JOIN "{table.name}" p ON {on}
+    """)
+    counts = dict(con.execute("SELECT _status, count(*) FROM stage GROUP BY 1").fetchall())
+    out = MergeCounts(
+        counts.get("new", 0),
+        counts.get("updated", 0),
+        counts.get("unchanged", 0) + rows - sum(counts.values()),
+    )
+    if counts.get("collision"):
+        out.collisions = [
+            Reject("?", f"uid collision: {source} / {native} hashes like another stored post")
+            for native, source in con.execute(
+                "SELECT native_id, source_id FROM stage WHERE _status = 'collision'"
+            ).fetchall()
+        ]
+    if out.updated:
+        match = " AND ".join(f'"{table.name}"."{k}" = s."{k}"' for k in key)
+        con.execute(f"""DELETE FROM "{table.name}" WHERE EXISTS (
+            SELECT 1 FROM stage s WHERE s._status = 'updated' AND {match})""")
+    if out.new or out.updated:
+        cols = ", ".join(
+            "coalesce(_old_first, first_import_id)" if c == "first_import_id" else f'"{c}"'
+            for c in table.columns
+        )
+        con.execute(f"""INSERT INTO "{table.name}" SELECT {cols} FROM stage
+                        WHERE _status IN ('new', 'updated')""")
+    if posts:
+        out.spans = {
+            sid: (lo, max(hi, retrieved or hi))
+            for sid, lo, hi, retrieved in con.execute(
+                "SELECT source_id, epoch_us(min(time)), epoch_us(max(time)), "
+                "epoch_us(max(retrieved_at)) FROM stage GROUP BY 1"
+            ).fetchall()
+        }
+    return out
