@@ -28,9 +28,16 @@ class Member:
 
 
 class Members:
-    def __init__(self, rng: random.Random, names: list[str], langs: list[tuple[str, float]],
-                 span: tuple[int, int], core: int, uid0: int = 2,
-                 core_langs: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        rng: random.Random,
+        names: list[str],
+        langs: list[tuple[str, float]],
+        span: tuple[int, int],
+        core: int,
+        uid0: int = 2,
+        core_langs: list[str] | None = None,
+    ) -> None:
         """``names`` supplies ``core`` core members first, then occasional ones."""
         self.rng = rng
         lo, hi = span
@@ -48,8 +55,15 @@ class Members:
             else:
                 length = rng.randint(15, MAX_WINDOW_DAYS)
                 start = rng.randint(lo - length // 2, hi)
-                m = Member(name, 0, rng.choices(codes, weights)[0], max(lo, start),
-                           min(hi, start + length), rng.uniform(0.3, 2.0), False)
+                m = Member(
+                    name,
+                    0,
+                    rng.choices(codes, weights)[0],
+                    max(lo, start),
+                    min(hi, start + length),
+                    rng.uniform(0.3, 2.0),
+                    False,
+                )
             self.members.append(m)
         # user ids follow registration order
         for uid, m in enumerate(sorted(self.members, key=lambda m: (m.first, m.name)), uid0):
@@ -72,8 +86,9 @@ class Members:
                 active.setdefault(m.lang, []).append(m)
         self._active = {k: (v, _cum([m.weight for m in v])) for k, v in active.items()}
         # the heartbeat: a core member quiet for too long posts next
-        self._overdue = [m for m in self.core
-                         if m.last_post >= 0 and day - m.last_post >= HEARTBEAT_DAYS]
+        self._overdue = [
+            m for m in self.core if m.last_post >= 0 and day - m.last_post >= HEARTBEAT_DAYS
+        ]
 
     def pick(self, day: int, lang: str) -> Member:
         rng = self.rng

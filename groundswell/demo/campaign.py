@@ -28,17 +28,27 @@ class NovaAccount:
     times: list[int] = field(default_factory=list)
 
     def as_truth(self) -> dict[str, Any]:
-        return {"platform": self.platform, "name": self.name, "id": self.uid,
-                "new_account": self.new, "discloses_ad": self.disclose,
-                "posts": len(self.times), "post_times": [iso_z(t) for t in sorted(self.times)]}
+        return {
+            "platform": self.platform,
+            "name": self.name,
+            "id": self.uid,
+            "new_account": self.new,
+            "discloses_ad": self.disclose,
+            "posts": len(self.times),
+            "post_times": [iso_z(t) for t in sorted(self.times)],
+        }
 
 
-def plan_nova(rng: random.Random, platform: str, established: list[tuple[str, str]],
-              new_id: Any) -> list[NovaAccount]:
+def plan_nova(
+    rng: random.Random, platform: str, established: list[tuple[str, str]], new_id: Any
+) -> list[NovaAccount]:
     """The campaign accounts of one platform: ``established`` holds (name, id) of members who
     posted before the burst; ``new_id(name)`` makes an id for a new account."""
-    n, n_old, n_ad = (sc.NOVA_ACCOUNTS[platform], sc.NOVA_ESTABLISHED[platform],
-                      sc.NOVA_DISCLOSE[platform])
+    n, n_old, n_ad = (
+        sc.NOVA_ACCOUNTS[platform],
+        sc.NOVA_ESTABLISHED[platform],
+        sc.NOVA_DISCLOSE[platform],
+    )
     olds = rng.sample(established, min(n_old, len(established)))
     accounts = [NovaAccount(platform, name, uid, False, False) for name, uid in olds]
     taken = {name for name, _ in established}
@@ -60,7 +70,9 @@ def plan_nova(rng: random.Random, platform: str, established: list[tuple[str, st
 
 
 def nova_truth(accounts: list[NovaAccount]) -> dict[str, Any]:
-    return {"accounts": [a.as_truth() for a in accounts],
-            "posts": sum(len(a.times) for a in accounts),
-            "new_accounts": sum(a.new for a in accounts),
-            "disclosing_accounts": sum(a.disclose for a in accounts)}
+    return {
+        "accounts": [a.as_truth() for a in accounts],
+        "posts": sum(len(a.times) for a in accounts),
+        "new_accounts": sum(a.new for a in accounts),
+        "disclosing_accounts": sum(a.disclose for a in accounts),
+    }

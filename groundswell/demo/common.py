@@ -74,8 +74,14 @@ class Build:
         if self.progress is not None:
             self.progress(message)
 
-    def add(self, path: Path, format: str, records: int, options: dict[str, Any] | None = None,
-            table: dict[str, Any] | None = None) -> None:
+    def add(
+        self,
+        path: Path,
+        format: str,
+        records: int,
+        options: dict[str, Any] | None = None,
+        table: dict[str, Any] | None = None,
+    ) -> None:
         opts = {k: v for k, v in (options or {}).items() if v is not None}
         self.files.append(DemoFile(path, format, opts, table, records))
 
@@ -131,10 +137,6 @@ class Clock:
         return self.offset(ts) < self.offset(ts - HOUR)
 
 
-def day_of(index: int) -> date:
-    return START + timedelta(days=index)
-
-
 def day_index(d: date) -> int:
     return (d - START).days
 
@@ -148,24 +150,8 @@ def utc_date(ts: int) -> date:
     return START + timedelta(days=(ts - EPOCH0) // DAY)
 
 
-def month_key(ts: int) -> str:
-    return utc_date(ts).strftime("%Y-%m")
-
-
 def iso_z(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def local(ts: int, tz: ZoneInfo) -> datetime:
-    return datetime.fromtimestamp(ts, tz)
-
-
-def months() -> list[str]:
-    out, d = [], START
-    while d <= END:
-        out.append(d.strftime("%Y-%m"))
-        d = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return out
 
 
 # Relative activity by local hour of day (people post in the evening).
@@ -174,8 +160,9 @@ _DIURNAL_CUM = [sum(DIURNAL[: i + 1]) for i in range(24)]
 WEEKDAY = [0.95, 0.95, 1.0, 1.0, 1.05, 1.1, 1.1]  # Monday .. Sunday
 
 
-def times_on_day(rng: random.Random, d: date, n: int, utc_offset_h: int, minute: bool = False
-                 ) -> list[int]:
+def times_on_day(
+    rng: random.Random, d: date, n: int, utc_offset_h: int, minute: bool = False
+) -> list[int]:
     """``n`` sorted epoch seconds on UTC day ``d``, shaped by the local diurnal curve."""
     if n <= 0:
         return []
@@ -209,8 +196,13 @@ def daily_count(rng: random.Random, rate: float, d: date) -> int:
 
 def html_escape(s: str) -> str:
     """Escape text the way forum and imageboard software writes it into HTML."""
-    return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&#039;"))
+    return (
+        s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("'", "&#039;")
+    )
 
 
 B32 = "abcdefghijklmnopqrstuvwxyz234567"

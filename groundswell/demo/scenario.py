@@ -7,6 +7,7 @@ Each generator consults these definitions and records what it actually wrote int
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -22,8 +23,8 @@ WAVE_KNOTS: list[tuple[date, float]] = [
     (date(2020, 3, 12), 0.32),
     (date(2020, 3, 26), 0.32),
     (date(2020, 4, 20), 0.15),
-    (date(2020, 5, 20), 0.09),
-    (date(2020, 6, 30), 0.045),
+    (date(2020, 5, 20), 0.10),
+    (date(2020, 6, 30), 0.058),
 ]
 WAVE_START = date(2020, 1, 22)
 
@@ -31,7 +32,7 @@ WAVE_START = date(2020, 1, 22)
 def wave_share(d: date) -> float:
     if d < WAVE_KNOTS[0][0]:
         return 0.0
-    for (d0, v0), (d1, v1) in zip(WAVE_KNOTS, WAVE_KNOTS[1:], strict=False):
+    for (d0, v0), (d1, v1) in itertools.pairwise(WAVE_KNOTS):
         if d0 <= d <= d1:
             return v0 + (v1 - v0) * (d - d0).days / (d1 - d0).days
     return WAVE_KNOTS[-1][1]
@@ -45,10 +46,23 @@ def wave_hit(rng: random.Random, ts: int, d: date) -> bool:
 # ---- the file-sharing index (forum "Lantern Hall") --------------------------------------------
 # Planted monthly counts of shared .jpg links at scale 1.0 (2020 is the published series).
 JPG_PER_MONTH: dict[str, int] = {
-    "2019-01": 2610, "2019-02": 2455, "2019-03": 2870, "2019-04": 2720, "2019-05": 2940,
-    "2019-06": 2580, "2019-07": 2690, "2019-08": 2510, "2019-09": 2805, "2019-10": 3020,
-    "2019-11": 3110, "2019-12": 3240,
-    "2020-01": 3189, "2020-02": 2790, "2020-03": 9255, "2020-04": 2802, "2020-05": 1403,
+    "2019-01": 2610,
+    "2019-02": 2455,
+    "2019-03": 2870,
+    "2019-04": 2720,
+    "2019-05": 2940,
+    "2019-06": 2580,
+    "2019-07": 2690,
+    "2019-08": 2510,
+    "2019-09": 2805,
+    "2019-10": 3020,
+    "2019-11": 3110,
+    "2019-12": 3240,
+    "2020-01": 3189,
+    "2020-02": 2790,
+    "2020-03": 9255,
+    "2020-04": 2802,
+    "2020-05": 1403,
     "2020-06": 2750,
 }
 
@@ -69,18 +83,20 @@ _LAST_UP = HOSTS_DOWN - timedelta(days=1)
 _LAST_FAMILY = FAMILY_MERGE - timedelta(days=1)
 HOSTS: list[Host] = [
     Host("imgdrop.example", "https://imgdrop.example/i/{code}.jpg", 34, last=_LAST_UP),
-    Host("picbox.example", "https://picbox.example/img/{yyyy}/{mm}/{code}.jpg", 26,
-         last=_LAST_UP),
+    Host("picbox.example", "https://picbox.example/img/{yyyy}/{mm}/{code}.jpg", 26, last=_LAST_UP),
     Host("snapvault.example", "https://snapvault.example/v/{code}/{name}.jpg", 14),
     Host("lumishare.example", "https://lumishare.example/s/{code}.jpg", 6),
     Host("pixa-one.example", "https://pixa-one.example/p/{code}.jpg", 5, last=_LAST_FAMILY),
     Host("pixa-two.example", "https://pixa-two.example/p/{code}.jpg", 4, last=_LAST_FAMILY),
     Host("pixa-three.example", "https://pixa-three.example/p/{code}.jpg", 3, last=_LAST_FAMILY),
     Host(MERGED_INTO, "https://pixaverse.example/p/{code}.jpg", 12, first=FAMILY_MERGE),
-    Host("fotoflux.example", "https://fotoflux.example/f/{code}.jpg", 30,
-         first=date(2020, 5, 19)),
-    Host("imgnest.example", "https://imgnest.example/n/{yyyy}{mm}/{code}.jpg", 22,
-         first=date(2020, 5, 26)),
+    Host("fotoflux.example", "https://fotoflux.example/f/{code}.jpg", 30, first=date(2020, 5, 19)),
+    Host(
+        "imgnest.example",
+        "https://imgnest.example/n/{yyyy}{mm}/{code}.jpg",
+        22,
+        first=date(2020, 5, 26),
+    ),
 ]
 MAJOR_HOSTS = ["imgdrop.example", "picbox.example"]
 FAMILY = ["pixa-one.example", "pixa-two.example", "pixa-three.example"]
@@ -90,7 +106,9 @@ ZIP_URL = "https://filecrate.example/d/{code}/{name}.zip"
 
 
 def hosts_on(d: date) -> tuple[list[Host], list[float]]:
-    live = [h for h in HOSTS if (h.first is None or d >= h.first) and (h.last is None or d <= h.last)]
+    live = [
+        h for h in HOSTS if (h.first is None or d >= h.first) and (h.last is None or d <= h.last)
+    ]
     return live, [h.weight for h in live]
 
 
@@ -135,16 +153,28 @@ class Returner:
 
 
 RETURNERS: list[Returner] = [
-    Returner("lantern", "quietfox", "en", date(2019, 1, 8), date(2019, 3, 14),
-             date(2019, 10, 29), 14, 22),
-    Returner("lantern", "lindenmoth", "en", date(2019, 2, 2), date(2019, 5, 20),
-             date(2020, 1, 9), 9, 12),
-    Returner("lantern", "vaporkettle", "nl", date(2019, 1, 3), date(2019, 6, 28),
-             date(2020, 3, 16), 11, 8),
-    Returner("polder", "Tinkerwren", "nl", date(2019, 3, 1), date(2019, 7, 12),
-             date(2020, 2, 10), 10, 9),
-    Returner("polder", "Saltmarsh", "en", date(2019, 1, 15), date(2019, 4, 2),
-             date(2019, 11, 20), 7, 15),
+    Returner(
+        "lantern", "quietfox", "en", date(2019, 1, 8), date(2019, 3, 14), date(2019, 10, 29), 14, 22
+    ),
+    Returner(
+        "lantern", "lindenmoth", "en", date(2019, 2, 2), date(2019, 5, 20), date(2020, 1, 9), 9, 12
+    ),
+    Returner(
+        "lantern",
+        "vaporkettle",
+        "nl",
+        date(2019, 1, 3),
+        date(2019, 6, 28),
+        date(2020, 3, 16),
+        11,
+        8,
+    ),
+    Returner(
+        "polder", "Tinkerwren", "nl", date(2019, 3, 1), date(2019, 7, 12), date(2020, 2, 10), 10, 9
+    ),
+    Returner(
+        "polder", "Saltmarsh", "en", date(2019, 1, 15), date(2019, 4, 2), date(2019, 11, 20), 7, 15
+    ),
 ]
 # quietfox on Lantern Hall resembles quiet_fox on the defunct Harbour Lights forum.
 LOOKALIKE = {"forum": "harbour", "name": "quiet_fox"}
@@ -167,13 +197,16 @@ NOVA_TEMPLATES = [
     "https://novatoken.example/airdrop",
 ]
 NOVA_HYPE = ["🚀", "🚀🚀", "🔥", "💎", "🌕", "🚀🔥"]
-NOVA_EXTRAS = ["", " Code: https://code.example.org/novatoken/contracts",
-               " Backed by Lumen Ridge Capital.", " Devs are doxxed, team AMA on Friday."]
+NOVA_EXTRAS = [
+    "",
+    " Code: https://code.example.org/novatoken/contracts",
+    " Backed by Lumen Ridge Capital.",
+    " Devs are doxxed, team AMA on Friday.",
+]
 
 
 def nova_text(rng: random.Random, disclose: bool) -> str:
-    t = rng.choice(NOVA_TEMPLATES).format(hype=rng.choice(NOVA_HYPE), listing="May 28",
-                                          ca=CONTRACT)
+    t = rng.choice(NOVA_TEMPLATES).format(hype=rng.choice(NOVA_HYPE), listing="May 28", ca=CONTRACT)
     t += rng.choice(NOVA_EXTRAS)
     if disclose:
         t += " #ad"
@@ -190,12 +223,19 @@ FINAL_START = datetime(2019, 5, 25, 18, 30)  # UTC
 FINAL_HOURS = 4.0
 FINAL_POSTS = {"reddit": 90, "telegram": 60, "discord": 50}  # at scale 1.0
 FINAL_LINES = [
-    "What a final! {a} deserved it.", "Can't believe that penalty in the {m}th minute.",
-    "{a} vs {b}, best final in years.", "My neighbour is still singing outside.",
-    "That header in the {m}th minute!", "Gutted for {b}, they gave everything.",
-    "Cup final nerves, I can't watch.", "Extra time incoming?", "Goal!!! {a}!",
-    "The keeper for {b} was unreal tonight.", "Town centre is going to be loud tonight.",
-    "Half time, {a} one up.", "Referee had a decent game for once.",
+    "What a final! {a} deserved it.",
+    "Can't believe that penalty in the {m}th minute.",
+    "{a} vs {b}, best final in years.",
+    "My neighbour is still singing outside.",
+    "That header in the {m}th minute!",
+    "Gutted for {b}, they gave everything.",
+    "Cup final nerves, I can't watch.",
+    "Extra time incoming?",
+    "Goal!!! {a}!",
+    "The keeper for {b} was unreal tonight.",
+    "Town centre is going to be loud tonight.",
+    "Half time, {a} one up.",
+    "Referee had a decent game for once.",
 ]
 FINAL_TEAMS = ("Harbour City FC", "Rivertown United")
 
@@ -231,8 +271,12 @@ def assign_factor(d: date, priority: int) -> float:
 # ---- creators ----------------------------------------------------------------------------------
 JUMP_ACCOUNT = ("instagram", "tess.bakes")
 JUMP_DATE = date(2020, 4, 17)
-TIERS = [("<5k", 0, 5_000), ("5k-50k", 5_000, 50_000), ("50k-500k", 50_000, 500_000),
-         (">500k", 500_000, 10**12)]
+TIERS = [
+    ("<5k", 0, 5_000),
+    ("5k-50k", 5_000, 50_000),
+    ("50k-500k", 50_000, 500_000),
+    (">500k", 500_000, 10**12),
+]
 
 
 def tier(followers: int) -> str:

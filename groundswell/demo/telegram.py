@@ -18,7 +18,6 @@ link minutes before it posts.
 from __future__ import annotations
 
 import json
-import random
 import re
 from collections import Counter
 from datetime import timedelta
@@ -27,7 +26,7 @@ from typing import Any
 from groundswell.demo import scenario as sc
 from groundswell.demo import text as tx
 from groundswell.demo.authors import Member, Members
-from groundswell.demo.campaign import NovaAccount, nova_text, plan_nova
+from groundswell.demo.campaign import NovaAccount, plan_nova
 from groundswell.demo.common import (
     DATES,
     END,
@@ -41,14 +40,16 @@ from groundswell.demo.common import (
     di,
     times_on_day,
 )
+from groundswell.demo.scenario import nova_text
 
 TZ = "Europe/Amsterdam"
 _TOKEN = re.compile(r"(https?://\S+|#\w+)")
 REACTIONS = ["👍", "❤", "🔥", "😂", "🌧", "☀", "👏"]
 
 
-def entities(text: str, text_link: tuple[str, str] | None = None
-             ) -> tuple[str | list[Any], list[dict[str, str]]]:
+def entities(
+    text: str, text_link: tuple[str, str] | None = None
+) -> tuple[str | list[Any], list[dict[str, str]]]:
     """Telegram's two views of a message: ``text`` and ``text_entities``."""
     parts: list[dict[str, str]] = []
     for i, piece in enumerate(_TOKEN.split(text)):
@@ -62,8 +63,10 @@ def entities(text: str, text_link: tuple[str, str] | None = None
             parts.append({"type": "link", "text": piece})
     if text_link is not None:
         label, href = text_link
-        parts += [{"type": "plain", "text": " More "},
-                  {"type": "text_link", "text": label, "href": href}]
+        parts += [
+            {"type": "plain", "text": " More "},
+            {"type": "text_link", "text": label, "href": href},
+        ]
     if all(p["type"] == "plain" for p in parts):
         return "".join(p["text"] for p in parts), parts
     return [p["text"] if p["type"] == "plain" else p for p in parts], parts
@@ -80,17 +83,24 @@ class Chat:
 
     def head(self, ts: int) -> dict[str, Any]:
         d, h, m, s, _ = self.clock.parts(ts)
-        return {"id": len(self.messages) + 1, "type": "message",
-                "date": f"{d.isoformat()}T{h:02d}:{m:02d}:{s:02d}", "date_unixtime": str(ts)}
+        return {
+            "id": len(self.messages) + 1,
+            "type": "message",
+            "date": f"{d.isoformat()}T{h:02d}:{m:02d}:{s:02d}",
+            "date_unixtime": str(ts),
+        }
 
     def photo(self, msg: dict[str, Any], ts: int) -> None:
         d, h, m, s, _ = self.clock.parts(ts)
-        msg["photo"] = (f"photos/photo_{msg['id']}@{d.day:02d}-{d.month:02d}-{d.year}_"
-                        f"{h:02d}-{m:02d}-{s:02d}.jpg")
+        msg["photo"] = (
+            f"photos/photo_{msg['id']}@{d.day:02d}-{d.month:02d}-{d.year}_"
+            f"{h:02d}-{m:02d}-{s:02d}.jpg"
+        )
         msg["width"], msg["height"] = self.rng.choice([(1280, 960), (960, 1280), (1280, 720)])
 
-    def finish(self, msg: dict[str, Any], text: str, ts: int,
-               text_link: tuple[str, str] | None = None) -> None:
+    def finish(
+        self, msg: dict[str, Any], text: str, ts: int, text_link: tuple[str, str] | None = None
+    ) -> None:
         rng = self.rng
         if rng.random() < 0.04:
             e = ts + rng.randrange(60, 3 * 3600)
@@ -100,8 +110,9 @@ class Chat:
         msg["text"], msg["text_entities"] = entities(text, text_link)
         if rng.random() < 0.15:
             picks = rng.sample(REACTIONS, rng.randint(1, 3))
-            msg["reactions"] = [{"type": "emoji", "count": rng.randint(1, 25), "emoji": e}
-                                for e in picks]
+            msg["reactions"] = [
+                {"type": "emoji", "count": rng.randint(1, 25), "emoji": e} for e in picks
+            ]
         self.messages.append(msg)
 
     def wave(self, ts: int, lang: str, text: str) -> str:
@@ -115,18 +126,25 @@ class Chat:
     def write(self) -> None:
         path = self.b.out / "telegram" / self.key / "result.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        doc = {"name": self.name, "type": self.kind, "id": self.chat_id,
-               "messages": self.messages}
+        doc = {"name": self.name, "type": self.kind, "id": self.chat_id, "messages": self.messages}
         path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        self.b.add(path, "telegram", len(self.messages),
-                   {"timezone": TZ, "retrieved_at": EXPORTED.strftime("%Y-%m-%dT%H:%M:%SZ")})
+        self.b.add(
+            path,
+            "telegram",
+            len(self.messages),
+            {"timezone": TZ, "retrieved_at": EXPORTED.strftime("%Y-%m-%dT%H:%M:%SZ")},
+        )
         self.b.say(f"telegram {self.name}: {len(self.messages):,} messages")
 
     def truth(self, file_key: str) -> dict[str, Any]:
-        return {"name": self.name, "type": self.kind, "file": f"telegram/{file_key}/result.json",
-                "records": len(self.messages),
-                "wave_month": dict(sorted(self.wave_month.items())),
-                "wave_day": dict(sorted(self.wave_day.items()))}
+        return {
+            "name": self.name,
+            "type": self.kind,
+            "file": f"telegram/{file_key}/result.json",
+            "records": len(self.messages),
+            "wave_month": dict(sorted(self.wave_month.items())),
+            "wave_day": dict(sorted(self.wave_day.items())),
+        }
 
 
 CHANNEL_TAGS = ["#weather", "#forecast", "#rain", "#storm", "#sunny"]
@@ -164,9 +182,14 @@ def write_group(b: Build) -> dict[str, Any]:
     chat = Chat(b, "kitchen_garden", "Kitchen Garden Chat", "public_supergroup", 1499012233)
     rng = chat.rng
     names = tx.make_names(rng, "telegram", b.n(420, minimum=30))
-    members = Members(rng, names, [("en", 0.6), ("nl", 0.25), ("id", 0.15)],
-                      (0, (END - START).days), b.n(40, minimum=9),
-                      core_langs=["en", "en", "en", "nl", "nl", "nl", "id", "id", "id"])
+    members = Members(
+        rng,
+        names,
+        [("en", 0.6), ("nl", 0.25), ("id", 0.15)],
+        (0, (END - START).days),
+        b.n(40, minimum=9),
+        core_langs=["en", "en", "en", "nl", "nl", "nl", "id", "id", "id"],
+    )
     uid = {m.name: f"user{5_100_000_000 + m.uid * 7919}" for m in members.members}
 
     # ordinary chat and the cup final; the campaign is planned once we know who posted before
@@ -184,15 +207,23 @@ def write_group(b: Build) -> dict[str, Any]:
     after = [e for e in events if e[0] >= cut]
 
     seen: dict[str, Member] = {}  # members who have posted, in order of first post
-    final = {"posts": 0, "authors": set()}
+    final_authors: list[str] = []  # one entry per decoy post
 
     def post(ts: int, kind: str, data: Any) -> None:
         msg = chat.head(ts)
         if kind == "join":
             a: NovaAccount = data
-            msg.update({"type": "service", "actor": a.name, "actor_id": a.uid,
-                        "action": "join_group_by_link", "inviter": "Group",
-                        "text": "", "text_entities": []})
+            msg.update(
+                {
+                    "type": "service",
+                    "actor": a.name,
+                    "actor_id": a.uid,
+                    "action": "join_group_by_link",
+                    "inviter": "Group",
+                    "text": "",
+                    "text_entities": [],
+                }
+            )
             chat.messages.append(msg)
             return
         if kind == "nova":
@@ -201,16 +232,22 @@ def write_group(b: Build) -> dict[str, Any]:
             return
         if kind == "final" and seen:
             m = rng.choice(list(seen.values()))  # the decoy is organic: established members
-            final["posts"] += 1
-            final["authors"].add(m.name)
+            final_authors.append(m.name)
         else:
             m = members.pick(di(ts), rng.choice(["en", "en", "nl", "id"]))
         seen.setdefault(m.name, m)
         if rng.random() < 0.004 and len(chat.messages) > 5:
-            msg.update({"type": "service", "actor": m.name, "actor_id": uid[m.name],
-                        "action": "pin_message",
-                        "message_id": rng.randrange(1, len(chat.messages)),
-                        "text": "", "text_entities": []})
+            msg.update(
+                {
+                    "type": "service",
+                    "actor": m.name,
+                    "actor_id": uid[m.name],
+                    "action": "pin_message",
+                    "message_id": rng.randrange(1, len(chat.messages)),
+                    "text": "",
+                    "text_entities": [],
+                }
+            )
             chat.messages.append(msg)
             return
         msg["from"], msg["from_id"] = m.name, uid[m.name]
@@ -224,8 +261,11 @@ def write_group(b: Build) -> dict[str, Any]:
             body = sc.final_text(rng)
         else:
             lang = m.lang
-            body = (tx.paragraph(rng, lang, rng.randint(1, 3), rng.choice(["hobby", "recipes"]))
-                    if rng.random() < 0.7 else tx.reply(rng, lang))
+            body = (
+                tx.paragraph(rng, lang, rng.randint(1, 3), rng.choice(["hobby", "recipes"]))
+                if rng.random() < 0.7
+                else tx.reply(rng, lang)
+            )
             body = chat.wave(ts, lang, body)
             if rng.random() < 0.03:
                 body += " " + tx.page_link(rng)
@@ -234,8 +274,12 @@ def write_group(b: Build) -> dict[str, Any]:
     for ts, _, kind, data in before:
         post(ts, kind, data)
     counter = iter(range(7_100_000_000, 7_200_000_000, 104_729))
-    nova = plan_nova(rng, "telegram", [(m.name, uid[m.name]) for m in seen.values()],
-                     lambda _name: f"user{next(counter)}")
+    nova = plan_nova(
+        rng,
+        "telegram",
+        [(m.name, uid[m.name]) for m in seen.values()],
+        lambda _name: f"user{next(counter)}",
+    )
     for a in nova:
         if a.new:
             after.append((a.times[0] - rng.randrange(60, 900), 0, "join", a))
@@ -247,6 +291,6 @@ def write_group(b: Build) -> dict[str, Any]:
     chat.write()
     out = chat.truth("kitchen_garden")
     out["nova_accounts"] = nova
-    out["final_posts"] = final["posts"]
-    out["final_authors"] = len(final["authors"])
+    out["final_posts"] = len(final_authors)
+    out["final_authors"] = len(set(final_authors))
     return out
