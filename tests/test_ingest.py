@@ -193,7 +193,7 @@ def test_truncated_zstd_fails_cleanly(ws: Workspace, tmp_path: Path) -> None:
     )
     f = tmp_path / "cut.zst"
     f.write_bytes(data[:-20])
-    with pytest.raises(HostileInputError, match="zstd stream is corrupt or truncated"):
+    with pytest.raises(HostileInputError, match="zstd stream is truncated"):
         ws.import_("jsonl", [f], options=OPTS)
 
 

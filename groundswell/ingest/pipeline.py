@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from groundswell import provenance
 from groundswell.config import ImportSettings
-from groundswell.errors import GroundswellError, ImportError_
+from groundswell.errors import GroundswellError, HostileInputError, ImportError_
 from groundswell.ingest.merge import merge
 from groundswell.ingest.records import POSTS, TARGETS, Part, Validator, parse_block, parts
 from groundswell.provenance import ImportResult
@@ -36,6 +36,7 @@ from groundswell.store.duckdb import Store
 
 Progress = Callable[[int, int, int], None]  # records read, bytes read, total bytes
 PARALLEL_MIN_BYTES = 16 << 20  # smaller files are parsed in-process
+REJECT_LIMIT = 1_000  # with ten times more rejects than records, the file is the wrong format
 
 
 class Pipeline:
@@ -156,7 +157,7 @@ class Pipeline:
         writer = None if self.strict else ThreadPoolExecutor(1, thread_name_prefix="gs-writer")
         pending: Future[None] | None = None
         batch: list[Part] = []
-        rows = rejects = 0
+        rows = rejects = bad = 0
         last_report = 0.0
 
         def flush() -> None:
@@ -188,11 +189,20 @@ class Pipeline:
                 batch.append(part)
                 rows += part.rows
                 rejects += len(part.rejects)
+                bad += len(part.rejects)
+                if bad >= REJECT_LIMIT and bad > 10 * (result.records_read - bad):
+                    raise HostileInputError(
+                        f"{bad:,} of the first {result.records_read:,} records were rejected: "
+                        f"this does not look like a {self.importer.name} file",
+                        path=str(path),
+                        hint="see `groundswell quarantine` for the reasons",
+                    )
                 if rows >= self.settings.batch_size or rejects >= 10_000:
                     flush()
                 if self.progress and time.monotonic() - last_report > 0.1:
                     last_report = time.monotonic()
                     self.progress(result.records_read, ctx.bytes_read, size)
+            ctx.finish()
             flush()
         except GroundswellError:
             if not self.strict:  # keep the valid records read before the file broke

@@ -96,6 +96,13 @@ class ReadContext:
         self.inputs.append(handle)
         return handle
 
+    def finish(self) -> None:
+        """Confirm every input was read to a clean end: raises an error the stream deferred
+        (a truncated or corrupt file) once the importer has taken the data before it."""
+        for i in self.inputs:
+            if not i.stream.closed:
+                i.stream.read(1)
+
     @property
     def bytes_read(self) -> int:
         return sum(i.counter.count for i in self.inputs)
@@ -153,20 +160,21 @@ class JsonLinesImporter(Importer):
         """Parse a block of lines (in this process or a worker); bad ones become Rejects."""
         out: list[Record | Reject] = []
         loads, parse = orjson.loads, self.parse
-        long = {number: (length, head) for number, length, head in block.long_lines}
+        for number, length, head in block.long_lines:
+            out.append(
+                Reject(
+                    f"line {number}",
+                    f"record of {length:,} bytes exceeds the {limit_mb:g} MB limit",
+                    excerpt(head),
+                )
+            )
         for number, data in block.lines():
             loc = f"line {number}"
-            if long and number in long:
-                length, head = long[number]
-                out.append(Reject(loc, f"record of {length:,} bytes exceeds the "
-                                  f"{limit_mb:g} MB limit", excerpt(head)))
-                continue
             try:
                 obj = loads(data)
                 result = parse(obj, loc)
             except orjson.JSONDecodeError as e:
-                if data.strip():
-                    out.append(Reject(loc, json_reason(e, data), excerpt(data)))
+                out.append(Reject(loc, json_reason(e, data), excerpt(data)))
                 continue
             except RecordError as e:
                 out.append(Reject(loc, e.reason, excerpt(data)))
@@ -174,8 +182,9 @@ class JsonLinesImporter(Importer):
             except GroundswellError:
                 raise
             except (TypeError, ValueError, KeyError, AttributeError, IndexError) as e:
-                out.append(Reject(loc, f"unexpected shape: {type(e).__name__}: {e}"[:300],
-                                  excerpt(data)))
+                out.append(
+                    Reject(loc, f"unexpected shape: {type(e).__name__}: {e}"[:300], excerpt(data))
+                )
                 continue
             for rec in (result,) if result.__class__ is dict else result:  # type: ignore[union-attr]
                 rec.setdefault("loc", loc)  # type: ignore[union-attr]

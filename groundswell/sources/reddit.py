@@ -37,28 +37,20 @@ by line.
 
 from __future__ import annotations
 
-import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from groundswell.errors import HostileInputError, RecordError
+from groundswell.errors import RecordError
 from groundswell.sources.base import (
     JsonLinesImporter,
-    ReadContext,
     Record,
-    Reject,
     SourceInfo,
-    excerpt,
     int_or_none,
-    json_reason,
-    parse_safely,
     text_or_none,
 )
-from groundswell.sources.readers import CountingReader, Line
 from groundswell.sources.timeparse import from_epoch, from_iso
 
 CHUNK = 1 << 20
@@ -128,53 +120,6 @@ class RedditImporter(JsonLinesImporter):
         opts = self.options
         if opts.retrieved_at:
             self.default_retrieved = from_iso(opts.retrieved_at, opts.timezone or "UTC")[0]
-
-    def lines(self, path: Path, ctx: ReadContext) -> Iterator[Line]:
-        """The non-blank lines of the (decompressed) file; see :func:`iter_dump_lines`."""
-        handle = ctx.open(path)
-        check = None
-        if handle.compression == "zstd":
-            check = ZstdFrameCheck.install(handle.counter, path)
-        limit = ctx.settings.max_record_bytes
-        for number, data, length in iter_dump_lines(handle.stream, limit):
-            yield Line(number, 0, data, length > limit, length)
-        if check is not None:
-            check.verify()
-
-    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record | Reject]:
-        self.prepare(path)
-        limit_mb = ctx.settings.max_record_mb
-        loads = orjson.loads
-        good = bad = 0
-        for line in self.lines(path, ctx):
-            loc = f"line {line.number}"
-            data = line.data
-            if line.too_long:
-                bad += 1
-                yield Reject(
-                    loc,
-                    f"record of {line.length:,} bytes exceeds the {limit_mb:g} MB limit",
-                    excerpt(data),
-                )
-            else:
-                try:
-                    obj = loads(data)
-                except orjson.JSONDecodeError as e:
-                    bad += 1
-                    yield Reject(loc, json_reason(e, data), excerpt(data))
-                else:
-                    for item in parse_safely(self.parse, obj, loc, data):
-                        if isinstance(item, Reject):
-                            bad += 1
-                        else:
-                            good += 1
-                        yield item
-            if bad >= REJECT_LIMIT and bad > 10 * good:
-                raise HostileInputError(
-                    f"{bad:,} of the first {good + bad:,} records were rejected: this does not "
-                    "look like a Reddit dump (see the quarantine for the reasons)",
-                    path=str(path),
-                )
 
     # -- mapping ---------------------------------------------------------------------------
     def parse(self, obj: Any, loc: str) -> Record:
@@ -402,204 +347,3 @@ def _markdown_quotes(text: str) -> list[dict[str, Any]]:
     if start is not None:
         quotes.append({"start": start, "end": end, "quoted_id": None, "quoted_author": None})
     return quotes
-
-
-# -- reading helpers ---------------------------------------------------------------------------
-def iter_dump_lines(stream: Any, max_bytes: int) -> Iterator[tuple[int, bytes, int]]:
-    """Yield ``(line_number, data, length)`` for each non-blank line of ``stream``.
-
-    Blank lines are skipped in C (a regex search), not one Python iteration each, so a stream of
-    nothing but newlines costs no more than a memchr. A line longer than ``max_bytes`` is never
-    held whole: its ``data`` is its first 1,000 bytes and ``length`` its true length, so the
-    caller can quarantine it.
-    """
-    buf = b""
-    newlines = 0  # newlines before buf[0]
-    # read1: one read of the layer below per call, so what was decoded before a failure (a
-    # truncated or corrupt stream) reaches the caller before the error does
-    read = getattr(stream, "read1", None) or stream.read
-    eof = False
-    while True:
-        pos = 0
-        while True:
-            m = _NON_BLANK.search(buf, pos)
-            if m is None:
-                newlines += buf.count(b"\n", pos)
-                pos = len(buf)
-                break
-            start = m.start()
-            newlines += buf.count(b"\n", pos, start)
-            end = buf.find(b"\n", start)
-            if end < 0:
-                pos = start
-                break
-            yield newlines + 1, buf[start:end].rstrip(), end - start
-            newlines += 1
-            pos = end + 1
-        buf = buf[pos:]  # empty, or the start of an unfinished line
-        if eof:
-            if buf:
-                yield newlines + 1, buf.rstrip(), len(buf)
-            return
-        if len(buf) > max_bytes:  # an over-long line: skip to its end, keeping a head excerpt
-            head, length = buf[:1000], len(buf)
-            buf = b""
-            while True:
-                chunk = read(CHUNK)
-                if not chunk:
-                    eof = True
-                    break
-                i = chunk.find(b"\n")
-                if i < 0:
-                    length += len(chunk)
-                    continue
-                length += i
-                buf = chunk[i + 1 :]
-                break
-            yield newlines + 1, head, length
-            newlines += 1
-            continue
-        chunk = read(CHUNK)
-        if not chunk:
-            eof = True
-        else:
-            buf = buf + chunk if buf else chunk
-
-
-ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-
-
-class ZstdFrameCheck(io.RawIOBase):
-    """Follows the zstd frame structure of the compressed bytes as they are read.
-
-    python-zstandard's stream reader treats end of input inside a frame as a clean end of file,
-    so a truncated dump would import silently short. This wrapper sits under the byte counter of
-    an opened input and parses frame and block headers as the bytes pass (never decompressing
-    anything; one header per block of at most 128 KiB); :meth:`verify`, called at the end of the
-    stream, raises :class:`HostileInputError` if the file ended inside a frame. Bytes it cannot
-    follow (not zstd, a reserved block type) stop the tracking: the decompressor reports those.
-    """
-
-    def __init__(self, raw: Any, path: Path) -> None:
-        self.raw = raw
-        self.path = path
-        self.offset = 0  # bytes seen
-        self.frame_start = 0
-        self.frames = 0
-        self.state = "magic"
-        self.need = 4
-        self.hdr = bytearray()
-        self.skip = 0
-        self.after_skip = "magic"
-        self.checksum = False
-        self.active = True
-        self.problem: str | None = None
-
-    @classmethod
-    def install(cls, counter: CountingReader, path: Path) -> ZstdFrameCheck | None:
-        """Put a check under ``counter`` (before anything was read); call :meth:`verify` at the
-        end of the stream."""
-        if not isinstance(counter, CountingReader) or counter.count:
-            return None
-        check = cls(counter.raw, path)
-        counter.raw = check  # type: ignore[assignment]
-        return check
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: Any) -> int:
-        n: int = self.raw.readinto(b) or 0
-        if n and self.active:
-            self._feed(memoryview(b)[:n])
-        elif not n and self.active and (self.state != "magic" or self.hdr or self.skip):
-            # Report at the end rather than here: the decoder still holds output of the data
-            # before the break, and the records in it are good.
-            self.active = False
-            self.problem = (
-                f"the zstd stream is truncated: the file ends inside frame {self.frames + 1} "
-                f"(which starts at byte {self.frame_start:,}); the download or copy is incomplete"
-            )
-        return n
-
-    def verify(self) -> None:
-        """Raise :class:`HostileInputError` if the file ended inside a frame."""
-        if self.problem:
-            raise HostileInputError(self.problem, path=str(self.path))
-
-    def close(self) -> None:
-        self.raw.close()
-        super().close()
-
-    def _feed(self, mv: memoryview) -> None:
-        pos, size = 0, len(mv)
-        while pos < size and self.active:
-            if self.skip:
-                take = min(self.skip, size - pos)
-                self.skip -= take
-                pos += take
-                if not self.skip:
-                    self._goto(self.after_skip)
-                continue
-            take = min(self.need - len(self.hdr), size - pos)
-            self.hdr += mv[pos : pos + take]
-            pos += take
-            if len(self.hdr) == self.need:
-                field = bytes(self.hdr)
-                self.hdr.clear()
-                self._field(field, self.offset + pos)
-        self.offset += size
-
-    def _goto(self, state: str) -> None:
-        if state == "end":  # a frame was read to its end
-            self.frames += 1
-            state = "magic"
-        self.state = state
-        self.need = _NEED[state]
-
-    def _field(self, field: bytes, at: int) -> None:
-        state = self.state
-        if state == "magic":
-            self.frame_start = at - 4
-            if field == ZSTD_MAGIC:
-                self._goto("fhd")
-            elif field[1:] == b"\x2a\x4d\x18" and 0x50 <= field[0] <= 0x5F:
-                self._goto("skipsize")  # a skippable frame
-            else:
-                self.active = False
-        elif state == "fhd":
-            fhd = field[0]
-            single = (fhd >> 5) & 1
-            self.checksum = bool((fhd >> 2) & 1)
-            window = 0 if single else 1
-            dict_id = (0, 1, 2, 4)[fhd & 3]
-            content_size = (single, 2, 4, 8)[(fhd >> 6) & 3]
-            rest = window + dict_id + content_size
-            if rest:
-                self.state, self.need = "fhrest", rest
-            else:
-                self._goto("block")
-        elif state == "fhrest":
-            self._goto("block")
-        elif state == "block":
-            h = int.from_bytes(field, "little")
-            last, btype, bsize = h & 1, (h >> 1) & 3, h >> 3
-            if btype == 3:
-                self.active = False  # reserved: corrupt, the decompressor will say so
-                return
-            after = ("checksum" if self.checksum else "end") if last else "block"
-            self.skip = 1 if btype == 1 else bsize  # an RLE block holds one byte
-            if self.skip:
-                self.after_skip = after
-            else:
-                self._goto(after)
-        elif state == "checksum":
-            self._goto("end")
-        elif state == "skipsize":
-            self.skip = int.from_bytes(field, "little")
-            self.after_skip = "magic"
-            if not self.skip:
-                self._goto("magic")
-
-
-_NEED = {"magic": 4, "fhd": 1, "block": 3, "checksum": 4, "skipsize": 4}
