@@ -411,4 +411,3 @@ def markdown() -> str:
             out.append(f"| `{f.name}` | `{duckdb_type(f.type)}` | {doc}{req} |")
         out.append("")
     return "\n".join(out)
-

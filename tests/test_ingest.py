@@ -281,8 +281,14 @@ def test_parallel_parse_matches_in_process(tmp_path: Path) -> None:
             [r] = ws.import_("jsonl", [f], options=OPTS)
             rows = ws.sql("SELECT uid, text, import_id FROM posts ORDER BY uid").to_pylist()
             q = sorted((x["location"], x["reason"]) for x in ws.quarantine(limit=1000))
-            results[workers] = (r.records_read, r.records_new, r.records_unchanged,
-                                r.records_quarantined, rows, q)
+            results[workers] = (
+                r.records_read,
+                r.records_new,
+                r.records_unchanged,
+                r.records_quarantined,
+                rows,
+                q,
+            )
     assert results[1] == results[2]
     read, new, unchanged, quarantined, rows, q = results[2]
     assert (read, new, quarantined) == (80_000, len(ids), 9)

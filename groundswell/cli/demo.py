@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from groundswell.cli.common import err, guard, import_progress, out, print_table
-from groundswell.cli.inspecting import print_summary
+from groundswell.cli.common import err, guard, import_progress, out
+from groundswell.cli.inspecting import print_sources, print_summary
 from groundswell.config import CONFIG_NAME
 from groundswell.sources.base import ImportOptions
 from groundswell.workspace import Workspace
@@ -86,16 +86,7 @@ def register(app: typer.Typer) -> None:
                 f"in {time.monotonic() - started:.1f} s"
             )
             print_summary(ws.stats())
-            rows = ws.sources()
-        for r in rows:
-            r["covered"] = "; ".join(
-                f"{c['start']:%Y-%m-%d}..{c['end']:%Y-%m-%d}" for c in r["coverage"]
-            )
-        print_table(
-            rows,
-            ["source_id", "network", "posts", "first_time", "last_time", "covered"],
-            title="Sources",
-        )
+            print_sources(ws.sources())
         out.print(
             f"\nWorkspace: {wsdir}\nGround truth: {manifest.ground_truth_path}\n"
             f"Try: groundswell stats -w {wsdir}"

@@ -20,8 +20,19 @@ from groundswell.cli.common import (
 )
 
 
-def _span_text(spans: list[dict[str, Any]]) -> str:
-    return "; ".join(f"{s['start']:%Y-%m-%d}..{s['end']:%Y-%m-%d}" for s in spans)
+def print_sources(rows: list[dict[str, Any]]) -> None:
+    """Sources as a table: dates as days, coverage spans as FROM..TO."""
+    for r in rows:
+        r["covered"] = "; ".join(
+            f"{s['start']:%Y-%m-%d}..{s['end']:%Y-%m-%d}" for s in r["coverage"]
+        )
+        for k in ("first_time", "last_time"):
+            r[k] = r[k] and r[k].strftime("%Y-%m-%d")
+    print_table(
+        rows,
+        ["source_id", "platform", "network", "posts", "first_time", "last_time", "covered"],
+        empty="no sources yet: run groundswell import",
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -35,16 +46,8 @@ def register(app: typer.Typer) -> None:
             rows = ws.sources()
         if as_json:
             print_json(rows)
-            return
-        for r in rows:
-            r["covered"] = _span_text(r["coverage"])
-            for k in ("first_time", "last_time"):
-                r[k] = r[k] and r[k].strftime("%Y-%m-%d")
-        print_table(
-            rows,
-            ["source_id", "platform", "network", "posts", "first_time", "last_time", "covered"],
-            empty="no sources yet: run groundswell import",
-        )
+        else:
+            print_sources(rows)
 
     @app.command()
     @guard

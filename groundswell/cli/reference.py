@@ -6,8 +6,20 @@ import os
 import subprocess
 import sys
 
-COMMANDS = ["", "init", "formats", "import", "import-table", "sources", "imports", "quarantine",
-            "stats", "export", "generate", "demo"]
+COMMANDS = [
+    "",
+    "init",
+    "formats",
+    "import",
+    "import-table",
+    "sources",
+    "imports",
+    "quarantine",
+    "stats",
+    "export",
+    "generate",
+    "demo",
+]
 
 
 def help_text(command: str) -> str:
@@ -18,11 +30,21 @@ def help_text(command: str) -> str:
 
 
 def markdown() -> str:
-    parts = ["# Command-line reference", "",
-             "Generated from each command's `--help` by `make docs`; do not edit.", ""]
+    parts = [
+        "# Command-line reference",
+        "",
+        "Generated from each command's `--help` by `make docs`; do not edit.",
+        "",
+    ]
     for c in COMMANDS:
-        parts += ["## `groundswell`" if not c else f"## `groundswell {c}`",
-                  "", "```text", help_text(c), "```", ""]
+        parts += [
+            "## `groundswell`" if not c else f"## `groundswell {c}`",
+            "",
+            "```text",
+            help_text(c),
+            "```",
+            "",
+        ]
     return "\n".join(parts)
 
 

@@ -163,8 +163,8 @@ class Pipeline:
         def flush() -> None:
             nonlocal batch, rows, rejects, pending
             job, batch, rows, rejects = batch, [], 0, 0
-            if pending is not None:
-                pending, previous = None, pending
+            previous, pending = pending, None
+            if previous is not None:
                 previous.result()  # re-raises the writer's error, if any
             if not job:
                 return

@@ -87,43 +87,43 @@ class Validator:
 
     def __call__(
         self, items: Iterable[dict[str, Any] | Reject]
-    ) -> Iterator[dict[str, Any] | Reject]:
+    ) -> Iterator[dict[str, Any] | Reject | SourceInfo]:
         earliest, latest = self.earliest_us, self.latest_us
         posts = self.target_name == "posts"
         sids: dict[SourceInfo, str] = {}
         for rec in items:
-            if rec.__class__ is Reject:
+            if isinstance(rec, Reject):
                 yield rec
                 continue
-            loc = rec.pop("loc", "?")  # type: ignore[union-attr]
-            raw = rec.pop("raw", None)  # type: ignore[union-attr]
-            t = rec.get("time")  # type: ignore[union-attr]
-            if t.__class__ is not int:
+            loc = rec.pop("loc", "?")
+            raw = rec.pop("raw", None)
+            t = rec.get("time")
+            if not isinstance(t, int):
                 why = "missing time" if t is None else f"time is not a timestamp: {t!r}"
-                yield Reject(loc, why, excerpt(raw or _jsonable(rec)))  # type: ignore[arg-type]
+                yield Reject(loc, why, excerpt(raw or _jsonable(rec)))
                 continue
-            if not earliest <= t <= latest:  # type: ignore[operator]
+            if not earliest <= t <= latest:
                 yield Reject(
                     loc,
-                    f"absurd time {_fmt_us(t)} (allowed {_fmt_us(earliest)} to "  # type: ignore[arg-type]
+                    f"absurd time {_fmt_us(t)} (allowed {_fmt_us(earliest)} to "
                     f"{_fmt_us(latest)}; see [import] earliest)",
                     excerpt(raw or _jsonable(rec)),
-                )  # type: ignore[arg-type]
+                )
                 continue
             if posts:
-                src = rec.pop("source", None)  # type: ignore[union-attr]
-                if src.__class__ is not SourceInfo:
+                src = rec.pop("source", None)
+                if not isinstance(src, SourceInfo):
                     raise TypeError(f"importer {self.importer_name} gave no SourceInfo at {loc}")
-                native = rec.get("native_id")  # type: ignore[union-attr]
+                native = rec.get("native_id")
                 if not native:
-                    yield Reject(loc, "missing id", excerpt(raw or _jsonable(rec)))  # type: ignore[arg-type]
+                    yield Reject(loc, "missing id", excerpt(raw or _jsonable(rec)))
                     continue
                 sid = sids.get(src)
                 if sid is None:
                     sid = sids[src] = src.source_id
-                    yield src  # type: ignore[misc] # the caller collects sources
-                rec["source_id"] = sid  # type: ignore[index]
-                rec["uid"] = post_uid(sid, native)  # type: ignore[index]
+                    yield src  # the caller collects sources
+                rec["source_id"] = sid
+                rec["uid"] = post_uid(sid, native)
             yield rec
 
 

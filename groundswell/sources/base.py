@@ -186,10 +186,10 @@ class JsonLinesImporter(Importer):
                     Reject(loc, f"unexpected shape: {type(e).__name__}: {e}"[:300], excerpt(data))
                 )
                 continue
-            for rec in (result,) if result.__class__ is dict else result:  # type: ignore[union-attr]
-                rec.setdefault("loc", loc)  # type: ignore[union-attr]
-                rec["raw"] = data  # type: ignore[index]
-                out.append(rec)  # type: ignore[arg-type]
+            for rec in (result,) if isinstance(result, dict) else result:
+                rec.setdefault("loc", loc)
+                rec["raw"] = data
+                out.append(rec)
         return out
 
 

@@ -19,7 +19,7 @@ import io
 import lzma
 import re
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -300,7 +300,7 @@ def open_input(path: Path, *, max_expansion_ratio: float = 200.0) -> Input:
         dctx = zstandard.ZstdDecompressor(max_window_size=2**31)
         inner = dctx.stream_reader(buffered, read_size=CHUNK, read_across_frames=True)
     elif kind == "gzip":
-        inner = gzip.GzipFile(fileobj=buffered, mode="rb")
+        inner = gzip.GzipFile(fileobj=buffered, mode="rb")  # type: ignore[assignment]
     elif kind == "bz2":
         inner = bz2.BZ2File(buffered, mode="rb")
     else:

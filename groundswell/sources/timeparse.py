@@ -46,8 +46,8 @@ def from_datetime(dt: datetime, tz: str = "UTC") -> Parsed:
 
 def from_epoch(value: object, unit: str = "auto") -> Parsed:
     """Epoch seconds or milliseconds, as a number or a numeric string (Reddit has both)."""
-    if value.__class__ is int and unit == "auto":  # the common case, fast
-        return (value * 1_000 if abs(value) >= 100_000_000_000 else value * 1_000_000), None  # type: ignore[operator]
+    if type(value) is int and unit == "auto":  # the common case, fast
+        return (value * 1_000 if abs(value) >= 100_000_000_000 else value * 1_000_000), None
     if isinstance(value, bool):
         raise RecordError(f"time is a boolean ({value!r}), not an epoch number")
     if isinstance(value, str):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import random
 import time
 from pathlib import Path
 
@@ -14,7 +13,6 @@ import zstandard
 from groundswell import Workspace
 from groundswell.errors import HostileInputError
 from groundswell.sources.base import ImportOptions
-from groundswell.sources.readers import open_input
 from tests.conftest import posts
 
 T0 = 1583020800  # 2020-03-01T00:00:00Z
@@ -308,9 +306,10 @@ def test_worker_path_matches_read(cases: Path) -> None:
     worker = RedditImporter(ImportOptions())
     worker.prepare(path)
     ctx = ReadContext(ImportSettings(), worker.options)
-    got = [(r["native_id"], r["kind"], r["loc"])  # type: ignore[index]
-           for block in worker.blocks(path, ctx) for r in worker.parse_block(block, 16)]
+    got = [
+        (r["native_id"], r["kind"], r["loc"])  # type: ignore[index]
+        for block in worker.blocks(path, ctx)
+        for r in worker.parse_block(block, 16)
+    ]
     ctx.close()
     assert got == want and len(got) == 6
-
-
