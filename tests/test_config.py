@@ -13,7 +13,7 @@ from groundswell.config import TEMPLATE, parse
 def test_template_parses_to_defaults() -> None:
     cfg = parse(TEMPLATE.format(name="x"))
     assert cfg.name == "x" and cfg.timezone == "UTC"
-    assert cfg.imports.batch_size == 50_000 and cfg.imports.max_record_bytes == 16 << 20
+    assert cfg.imports.batch_size == 250_000 and cfg.imports.max_record_bytes == 16 << 20
     assert cfg.store.memory_limit == "1GB"
 
 

@@ -102,7 +102,7 @@ def test_killed_import_leaves_a_consistent_store_and_resumes(tmp_path: Path) -> 
     ws_dir = tmp_path / "w"
     Workspace.init(ws_dir).close()
     cfg = ws_dir / "groundswell.toml"
-    cfg.write_text(cfg.read_text().replace("batch_size = 50000", "batch_size = 20000"))
+    cfg.write_text(cfg.read_text().replace("batch_size = 250000", "batch_size = 20000"))
     proc = spawn(f"""
         from groundswell import Workspace, ImportOptions
         with Workspace.open({str(ws_dir)!r}) as ws:

@@ -4,11 +4,14 @@ Within the batch the last occurrence of a key wins (the others count as unchange
 store: a new key is inserted; a stored row with the same content is unchanged; a differing row
 replaces the stored one only if it is not older by the target's version columns (for posts:
 edit time, post time, then retrieval time), so an old export imported late undoes nothing.
+
+A batch whose keys are all new and distinct (a first import) is appended directly; large
+appends go straight to the store file rather than through DuckDB's log.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
@@ -23,42 +26,52 @@ class MergeCounts:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
-    collisions: list[Reject] | None = None
+    collisions: list[Reject] = field(default_factory=list)
     # per source: (first, last) epoch µs of the rows merged, extended to their retrieval time
-    spans: dict[str, tuple[int, int]] | None = None
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def merge(con: duckdb.DuckDBPyConnection, target: Target, batch: pa.Table) -> MergeCounts:
     """Merge ``batch`` (already in the target's schema) into the target's table."""
-    table = target.table
-    key = table.key
     seq = batch.append_column("_seq", pa.array(range(batch.num_rows), pa.int64()))
     con.register("batch_in", seq)
     try:
-        return _merge(con, target, table, key, batch.num_rows)
+        return _merge(con, target, batch.num_rows)
     finally:
         con.unregister("batch_in")
         con.execute("DROP TABLE IF EXISTS stage")
 
 
-def _merge(
-    con: duckdb.DuckDBPyConnection,
-    target: Target,
-    table: schema.Table,
-    key: tuple[str, ...],
-    rows: int,
-) -> MergeCounts:
+def _merge(con: duckdb.DuckDBPyConnection, target: Target, rows: int) -> MergeCounts:
+    table = target.table
+    name, key = table.name, table.key
     keys = ", ".join(f'"{k}"' for k in key)
     on = " AND ".join(f'p."{k}" = b."{k}"' for k in key)
+    posts = table is schema.POSTS
+    [(repeats, known)] = con.execute(f"""
+        SELECT (SELECT count(*) - count(DISTINCT ({keys})) FROM batch_in),
+               (SELECT count(*) FROM batch_in b SEMI JOIN "{name}" p ON {on})""").fetchall()
+    columns = ", ".join(f'"{c}"' for c in table.columns)
+    if not repeats and not known:  # the common case of a first import: append
+        con.execute(f'INSERT INTO "{name}" SELECT {columns} FROM batch_in')
+        return MergeCounts(new=rows, spans=_spans(con, "batch_in") if posts else {})
+
     same = " AND ".join(f'b."{c}" IS NOT DISTINCT FROM p."{c}"' for c in target.content)
     newer = "TRUE"
     if target.version:
         b = ", ".join(v.format(p="b") for v in target.version)
         p = ", ".join(v.format(p="p") for v in target.version)
         newer = f"(({b}) >= ({p}))"
-    posts = table is schema.POSTS
     collision = "(p.native_id <> b.native_id OR p.source_id <> b.source_id)" if posts else "FALSE"
     first = ", p.first_import_id AS _old_first" if posts else ""
+    deduped = (
+        "batch_in"
+        if not repeats
+        else (
+            "(SELECT * FROM batch_in QUALIFY "
+            f"row_number() OVER (PARTITION BY {keys} ORDER BY _seq DESC) = 1)"
+        )
+    )
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE stage AS
         SELECT b.* EXCLUDE (_seq){first},
@@ -67,9 +80,7 @@ def _merge(
                WHEN {same} THEN 'unchanged'
                WHEN {newer} THEN 'updated'
                ELSE 'unchanged' END AS _status
-        FROM (SELECT * FROM batch_in
-              QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _seq DESC) = 1) b
-        LEFT JOIN "{table.name}" p ON {on}
+        FROM {deduped} b LEFT JOIN "{name}" p ON {on}
     """)
     counts = dict(con.execute("SELECT _status, count(*) FROM stage GROUP BY 1").fetchall())
     out = MergeCounts(
@@ -85,22 +96,26 @@ def _merge(
             ).fetchall()
         ]
     if out.updated:
-        match = " AND ".join(f'"{table.name}"."{k}" = s."{k}"' for k in key)
-        con.execute(f"""DELETE FROM "{table.name}" WHERE EXISTS (
+        match = " AND ".join(f'"{name}"."{k}" = s."{k}"' for k in key)
+        con.execute(f"""DELETE FROM "{name}" WHERE EXISTS (
             SELECT 1 FROM stage s WHERE s._status = 'updated' AND {match})""")
     if out.new or out.updated:
-        cols = ", ".join(
+        kept = ", ".join(
             "coalesce(_old_first, first_import_id)" if c == "first_import_id" else f'"{c}"'
             for c in table.columns
         )
-        con.execute(f"""INSERT INTO "{table.name}" SELECT {cols} FROM stage
+        con.execute(f"""INSERT INTO "{name}" SELECT {kept} FROM stage
                         WHERE _status IN ('new', 'updated')""")
     if posts:
-        out.spans = {
-            sid: (lo, max(hi, retrieved or hi))
-            for sid, lo, hi, retrieved in con.execute(
-                "SELECT source_id, epoch_us(min(time)), epoch_us(max(time)), "
-                "epoch_us(max(retrieved_at)) FROM stage GROUP BY 1"
-            ).fetchall()
-        }
+        out.spans = _spans(con, "stage")
     return out
+
+
+def _spans(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, tuple[int, int]]:
+    return {
+        sid: (lo, max(hi, retrieved or hi))
+        for sid, lo, hi, retrieved in con.execute(
+            "SELECT source_id, epoch_us(min(time)), epoch_us(max(time)), "
+            f"epoch_us(max(retrieved_at)) FROM {relation} GROUP BY 1"
+        ).fetchall()
+    }

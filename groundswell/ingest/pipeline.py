@@ -36,6 +36,7 @@ from groundswell.store.duckdb import Store
 
 Progress = Callable[[int, int, int], None]  # records read, bytes read, total bytes
 PARALLEL_MIN_BYTES = 16 << 20  # smaller files are parsed in-process
+PART_ROWS = 20_000  # records held as Python objects before they become Arrow
 REJECT_LIMIT = 1_000  # with ten times more rejects than records, the file is the wrong format
 
 
@@ -116,13 +117,8 @@ class Pipeline:
         ):
             yield from self._parallel_parts(imp, path, ctx, import_id)
         else:
-            yield from parts(
-                imp.read(path, ctx),
-                self.validator,
-                self.target,
-                import_id,
-                self.settings.batch_size,
-            )
+            size = min(self.settings.batch_size, PART_ROWS)
+            yield from parts(imp.read(path, ctx), self.validator, self.target, import_id, size)
 
     def _parallel_parts(
         self, imp: JsonLinesImporter, path: Path, ctx: ReadContext, import_id: int
