@@ -5,7 +5,9 @@
 
 For each format (generic JSONL; a Reddit comments dump, RC_*.zst) it writes a synthetic
 multilingual corpus once under bench-data/, then imports it into a fresh workspace in a child
-process, as many times as --runs says, and prints the median time with the child's peak RSS.
+process, as many times as --runs says, and prints the median time with the peak RSS of the
+importing process and of its largest parse worker (large line-based files are parsed by a pool
+of worker processes, one per core).
 Each import is the whole pipeline: read, decompress, parse, validate, dedupe, merge, commit.
 """
 
@@ -102,7 +104,8 @@ with Workspace.init(ws_dir) as ws:
     stored = ws.sql("SELECT count(*) AS n FROM posts").to_pylist()[0]["n"]
 print(json.dumps({"seconds": seconds, "records": r.records_new, "stored": stored,
                   "bytes": r.bytes_read, "status": r.status,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 
 
@@ -144,7 +147,7 @@ def main() -> None:
     print(f"records: {args.records:,} per file; median of {args.runs} run(s)\n")
     header = (
         f"{'format':<8} {'file MB':>9} {'seconds':>8} {'records/s':>11} {'MB/s':>7} "
-        f"{'peak RSS MB':>12}"
+        f"{'peak RSS MB':>12} {'worker RSS MB':>14}"
     )
     print(header)
     print("-" * len(header))
@@ -159,9 +162,10 @@ def main() -> None:
         secs = statistics.median(r["seconds"] for r in runs)
         mb = path.stat().st_size / 1e6
         rss = max(r["peak_rss_mb"] for r in runs)
+        worker = max(r["worker_rss_mb"] for r in runs)
         print(
             f"{fmt:<8} {mb:>9,.0f} {secs:>8.1f} {args.records / secs:>11,.0f} "
-            f"{mb / secs:>7.1f} {rss:>12,.0f}"
+            f"{mb / secs:>7.1f} {rss:>12,.0f} {worker:>14,.0f}"
         )
 
 

@@ -42,7 +42,7 @@ workers = 0
 
 [store]
 # DuckDB memory limit and threads. Memory is the buffer pool, not a hard cap on the process.
-memory_limit = "1GB"
+memory_limit = "512MB"
 threads = 2
 """
 
@@ -63,7 +63,7 @@ class ImportSettings:
 
 @dataclass(frozen=True)
 class StoreSettings:
-    memory_limit: str = "1GB"
+    memory_limit: str = "512MB"
     threads: int = 2
 
 
@@ -186,7 +186,7 @@ def parse(text: str) -> Config:
             workers=_workers(_get(imp, "import", "workers", int, 0)),
         ),
         store=StoreSettings(
-            memory_limit=_get(st, "store", "memory_limit", str, "1GB"),
+            memory_limit=_get(st, "store", "memory_limit", str, "512MB"),
             threads=threads,
         ),
         raw=raw,

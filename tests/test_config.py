@@ -14,7 +14,7 @@ def test_template_parses_to_defaults() -> None:
     cfg = parse(TEMPLATE.format(name="x"))
     assert cfg.name == "x" and cfg.timezone == "UTC"
     assert cfg.imports.batch_size == 250_000 and cfg.imports.max_record_bytes == 16 << 20
-    assert cfg.store.memory_limit == "1GB"
+    assert cfg.store.memory_limit == "512MB"
 
 
 @pytest.mark.parametrize(

@@ -158,38 +158,14 @@ class JsonLinesImporter(Importer):
 
     def parse_block(self, block: Block, limit_mb: float) -> list[Record | Reject]:
         """Parse a block of lines (in this process or a worker); bad ones become Rejects."""
+        from groundswell.sources.rows import block_json
+
         out: list[Record | Reject] = []
-        loads, parse = orjson.loads, self.parse
-        for number, length, head in block.long_lines:
-            out.append(
-                Reject(
-                    f"line {number}",
-                    f"record of {length:,} bytes exceeds the {limit_mb:g} MB limit",
-                    excerpt(head),
-                )
-            )
-        for number, data in block.lines():
-            loc = f"line {number}"
-            try:
-                obj = loads(data)
-                result = parse(obj, loc)
-            except orjson.JSONDecodeError as e:
-                out.append(Reject(loc, json_reason(e, data), excerpt(data)))
-                continue
-            except RecordError as e:
-                out.append(Reject(loc, e.reason, excerpt(data)))
-                continue
-            except GroundswellError:
-                raise
-            except (TypeError, ValueError, KeyError, AttributeError, IndexError) as e:
-                out.append(
-                    Reject(loc, f"unexpected shape: {type(e).__name__}: {e}"[:300], excerpt(data))
-                )
-                continue
-            for rec in (result,) if isinstance(result, dict) else result:
-                rec.setdefault("loc", loc)
-                rec["raw"] = data
-                out.append(rec)
+        for item in block_json(block, limit_mb):
+            if isinstance(item, Reject):
+                out.append(item)
+            else:
+                out.extend(parse_safely(self.parse, item[1], item[0], item[2]))
         return out
 
 

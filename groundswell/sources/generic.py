@@ -12,8 +12,6 @@ then common human formats), ``epoch_s``, ``epoch_ms``, ``iso`` or a strptime pat
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,12 +27,12 @@ from groundswell.sources.base import (
     Record,
     Reject,
     SourceInfo,
-    excerpt,
     id_text,
     int_or_none,
     parse_safely,
     text_or_none,
 )
+from groundswell.sources.rows import CsvRows
 from groundswell.sources.timeparse import parse_time
 
 # posts column (or pseudo-column) -> field names tried when the mapping does not name one
@@ -238,82 +236,14 @@ class CsvImporter(Importer):
     description = "CSV with a header row (comma, semicolon or tab; UTF-8) with a field mapping."
 
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record | Reject]:
-        handle = ctx.open(path)
-        text = io.TextIOWrapper(
-            handle.stream, encoding="utf-8-sig", errors="surrogateescape", newline=""
-        )
-        limit = ctx.settings.max_record_bytes
-        too_long: list[Reject] = []
-        sample = text.read(64 * 1024)
-        try:
-            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        except csv.Error:
-            dialect = csv.excel
-        csv.field_size_limit(limit)
-        lines = _bounded_lines(sample, text, limit, too_long)
-        reader = csv.reader(lines, dialect)
-        try:
-            header = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            raise HostileInputError(f"cannot read the CSV header: {e}", path=str(path)) from None
-        if len(set(header)) != len(header):
-            raise HostileInputError(
-                f"duplicate column names in the header: {header}", path=str(path)
-            )
-        mapper = MappedRecords(self, path, header)
-        width = len(header)
-        while True:
-            loc = f"line {reader.line_num + 1}"
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as e:
-                yield Reject(loc, f"malformed CSV row: {e}", "")
-                continue
-            if too_long:
-                yield from too_long
-                too_long.clear()
-            if not row:
-                continue
-            raw = ",".join(row)
-            if any("\udc80" <= ch <= "\udcff" for ch in raw):
-                yield Reject(loc, "invalid UTF-8", excerpt(raw.encode("utf-8", "surrogateescape")))
-                continue
-            if len(row) != width:
-                yield Reject(loc, f"row has {len(row)} fields, the header has {width}", raw)
-                continue
-            yield from parse_safely(mapper, dict(zip(header, row, strict=True)), loc, raw.encode())
-
-
-def _bounded_lines(
-    head: str, rest: io.TextIOWrapper, limit: int, rejects: list[Reject]
-) -> Iterator[str]:
-    """Lines for the csv reader: the sniffed ``head`` first, then the stream. A line over
-    ``limit`` characters is skipped to its end without being held, and reported in
-    ``rejects``; the reader sees an empty line in its place."""
-    lines = head.splitlines(keepends=True)
-    partial = lines.pop() if lines and not lines[-1].endswith("\n") else ""
-    yield from lines
-    number = len(lines)
-    while True:
-        line = partial + rest.readline(max(limit - len(partial), 1))
-        partial = ""
-        if not line:
-            return
-        number += 1
-        if len(line) >= limit and not line.endswith("\n"):
-            size = len(line)
-            while (more := rest.readline(1 << 20)) and not more.endswith("\n"):
-                size += len(more)
-            size += len(more)
-            reason = f"line of over {size:,} characters exceeds the record size limit"
-            rejects.append(Reject(f"line {number}", reason, excerpt(line[:1000])))
-            yield "\n"
-            continue
-        yield line
+        rows = CsvRows(ctx.open(path), path, ctx.settings)
+        mapper = MappedRecords(self, path, rows.header)
+        for item in rows:
+            if isinstance(item, Reject):
+                yield item
+            else:
+                loc, row, raw = item
+                yield from parse_safely(mapper, row, loc, raw)
 
 
 class ParquetImporter(Importer):

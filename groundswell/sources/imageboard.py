@@ -39,8 +39,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-import orjson
-
 from groundswell.errors import HostileInputError, RecordError
 from groundswell.sources.base import (
     Importer,
@@ -51,11 +49,11 @@ from groundswell.sources.base import (
     excerpt,
     id_text,
     int_or_none,
-    json_reason,
     parse_safely,
     text_or_none,
 )
-from groundswell.sources.discord import (
+from groundswell.sources.html import html_to_text
+from groundswell.sources.jsonstream import (
     JSON_ERRORS,
     MAX_DEPTH,
     Oversized,
@@ -66,8 +64,7 @@ from groundswell.sources.discord import (
     scalar,
     stream_json,
 )
-from groundswell.sources.html import html_to_text
-from groundswell.sources.readers import iter_lines
+from groundswell.sources.rows import json_lines
 from groundswell.sources.timeparse import from_epoch, from_iso, from_pattern
 
 FOURCHAN_SITE = "https://boards.4chan.org"
@@ -209,29 +206,15 @@ class ImageboardImporter(Importer):
             )
 
     def _read_lines(self, stream: IO[bytes], ctx: ReadContext) -> Iterator[Record | Reject]:
-        for line in iter_lines(stream, ctx.settings.max_record_bytes):
-            loc = f"line {line.number}"
-            if line.too_long:
-                yield Reject(
-                    loc,
-                    f"record of {line.length:,} bytes exceeds the "
-                    f"{ctx.settings.max_record_mb:g} MB limit",
-                    excerpt(line.data),
-                )
+        for item in json_lines(stream, ctx.settings):
+            if isinstance(item, Reject):
+                yield item
                 continue
-            if not line.data.strip():
-                continue
-            try:
-                obj = orjson.loads(line.data)
-            except orjson.JSONDecodeError as e:
-                yield Reject(loc, json_reason(e, line.data), excerpt(line.data))
-                continue
+            loc, obj, raw = item
             if _deeper_than(obj, MAX_DEPTH):
-                yield Reject(
-                    loc, f"JSON nested more than {MAX_DEPTH} levels deep", excerpt(line.data)
-                )
+                yield Reject(loc, f"JSON nested more than {MAX_DEPTH} levels deep", excerpt(raw))
                 continue
-            yield from self._container(obj, loc, line.data)
+            yield from self._container(obj, loc, raw)
 
     def _container(self, obj: Any, loc: str, raw: bytes | None) -> Iterator[Record | Reject]:
         """A thread, a catalog page, a list of either, or a single post."""

@@ -22,8 +22,6 @@ Booleans: ``true/false``, ``1/0``, ``yes/no``, ``y/n``, ``t/f`` (any case), ``æ˜
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -39,13 +37,11 @@ from groundswell.sources.base import (
     ReadContext,
     Record,
     Reject,
-    excerpt,
-    json_reason,
     parse_safely,
     text_or_none,
 )
-from groundswell.sources.generic import _bounded_lines
-from groundswell.sources.readers import Input, iter_lines
+from groundswell.sources.readers import Input
+from groundswell.sources.rows import CsvRows, json_lines
 from groundswell.sources.timeparse import parse_time
 
 # account_snapshots column -> normalised header names, most specific first.
@@ -281,24 +277,12 @@ class SnapshotsImporter(Importer):
     # -- formats ---------------------------------------------------------------------------
     def _jsonl(self, handle: Input, ctx: ReadContext) -> Iterator[Record | Reject]:
         mappers: dict[tuple[str, ...], Mapper] = {}
-        for line in iter_lines(handle.stream, ctx.settings.max_record_bytes):
-            loc = f"line {line.number}"
-            if line.too_long:
-                yield Reject(
-                    loc,
-                    f"record of {line.length:,} bytes exceeds the "
-                    f"{ctx.settings.max_record_mb:g} MB limit",
-                    excerpt(line.data),
-                )
-                continue
-            if not line.data.strip():
-                continue
-            try:
-                obj = orjson.loads(line.data)
-            except orjson.JSONDecodeError as e:
-                yield Reject(loc, json_reason(e, line.data), excerpt(line.data))
-                continue
-            yield from parse_safely(self._mapper_for(obj, mappers), obj, loc, line.data)
+        for item in json_lines(handle.stream, ctx.settings):
+            if isinstance(item, Reject):
+                yield item
+            else:
+                loc, obj, raw = item
+                yield from parse_safely(self._mapper_for(obj, mappers), obj, loc, raw)
 
     def _json_array(self, handle: Input, path: Path) -> Iterator[Record | Reject]:
         mappers: dict[tuple[str, ...], Mapper] = {}
@@ -322,57 +306,14 @@ class SnapshotsImporter(Importer):
         return mapper
 
     def _csv(self, handle: Input, path: Path, ctx: ReadContext) -> Iterator[Record | Reject]:
-        text = io.TextIOWrapper(
-            handle.stream, encoding="utf-8-sig", errors="surrogateescape", newline=""
-        )
-        limit = ctx.settings.max_record_bytes
-        too_long: list[Reject] = []
-        sample = text.read(64 * 1024)
-        try:
-            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        except csv.Error:
-            dialect = csv.excel
-        csv.field_size_limit(limit)
-        reader = csv.reader(
-            _bounded_lines(sample + text.readline(limit), text, limit, too_long), dialect
-        )
-        try:
-            header = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            raise HostileInputError(f"cannot read the CSV header: {e}", path=str(path)) from None
-        if any("\udc80" <= ch <= "\udcff" for ch in "".join(header)):
-            raise HostileInputError("the CSV header is not UTF-8 text", path=str(path))
-        if len(set(header)) != len(header):
-            raise HostileInputError(
-                f"duplicate column names in the header: {header}", path=str(path)
-            )
-        mapper = Mapper(self, tuple(header))
-        width = len(header)
-        while True:
-            loc = f"line {reader.line_num + 1}"
-            try:
-                row = next(reader)
-            except StopIteration:
-                yield from too_long
-                return
-            except csv.Error as e:
-                yield Reject(loc, f"malformed CSV row: {e}", "")
-                continue
-            if too_long:
-                yield from too_long
-                too_long.clear()
-            if not row or not any(row):
-                continue
-            raw = ",".join(row)
-            if any("\udc80" <= ch <= "\udcff" for ch in raw):
-                yield Reject(loc, "invalid UTF-8", excerpt(raw.encode("utf-8", "surrogateescape")))
-                continue
-            if len(row) != width:
-                yield Reject(loc, f"row has {len(row)} fields, the header has {width}", raw)
-                continue
-            yield from parse_safely(mapper, dict(zip(header, row, strict=True)), loc, raw.encode())
+        rows = CsvRows(handle, path, ctx.settings)
+        mapper = Mapper(self, tuple(rows.header))
+        for item in rows:
+            if isinstance(item, Reject):
+                yield item
+            else:
+                loc, row, raw = item
+                yield from parse_safely(mapper, row, loc, raw)
 
 
 class Mapper:

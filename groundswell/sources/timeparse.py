@@ -121,9 +121,14 @@ def parse_time(value: object, fmt: str = "auto", tz: str = "UTC") -> Parsed:
 
 
 def lenient(value: str, tz: str = "UTC", *, dayfirst: bool = False) -> Parsed:
-    """Human date strings ("Wed Apr 22, 2020 5:05 pm") via dateutil; slow, so a fallback."""
+    """Human date strings ("Wed Apr 22, 2020 5:05 pm") via dateutil; slow, so a fallback.
+    A string without a full date ("17:05", "April 2020") is refused, never completed from
+    today: it is parsed against two different defaults, which must agree on the date."""
     try:
-        dt = dateutil_parser.parse(value, dayfirst=dayfirst)
+        a = dateutil_parser.parse(value, dayfirst=dayfirst, default=datetime(2000, 1, 1))
+        b = dateutil_parser.parse(value, dayfirst=dayfirst, default=datetime(2001, 2, 2))
     except (ValueError, OverflowError, TypeError):
         raise RecordError(f"cannot read time {value[:60]!r}") from None
-    return from_datetime(dt, tz)
+    if a.date() != b.date():
+        raise RecordError(f"time {value[:60]!r} has no full date")
+    return from_datetime(a, tz)
