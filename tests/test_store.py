@@ -97,35 +97,39 @@ def test_readers_share_the_store(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_killed_import_leaves_a_consistent_store_and_resumes(tmp_path: Path) -> None:
-    n = 400_000
+    n = 600_000
     src = big_jsonl(tmp_path / "big.jsonl", n)
     ws_dir = tmp_path / "w"
     Workspace.init(ws_dir).close()
     cfg = ws_dir / "groundswell.toml"
     cfg.write_text(cfg.read_text().replace("batch_size = 250000", "batch_size = 20000"))
+    progress = tmp_path / "progress"
     proc = spawn(f"""
+        import pathlib
         from groundswell import Workspace, ImportOptions
+        out = pathlib.Path({str(progress)!r})
+        def report(records, done, total):
+            out.write_text(str(records))
         with Workspace.open({str(ws_dir)!r}) as ws:
-            ws.import_("jsonl", [{str(src)!r}], options=ImportOptions(source="f"))
+            ws.import_("jsonl", [{str(src)!r}], options=ImportOptions(source="f"),
+                       progress=report)
     """)
 
-    def committed() -> int:
+    def read_so_far() -> int:
         try:
-            with Workspace.open(ws_dir, read_only=True) as ws:
-                return int(ws.sql("SELECT count(*) AS n FROM posts").to_pylist()[0]["n"])
-        except StoreBusyError:
-            return -1
+            return int(progress.read_text() or 0)
+        except (OSError, ValueError):
+            return 0
 
-    # wait until the import is under way (its lock file exists), give it time for some batches
-    wait_for(lambda: any((ws_dir / "locks").glob("*.json")))
-    time.sleep(3.0)
+    wait_for(lambda: read_so_far() >= n // 2 or proc.poll() is not None)  # half-way through
     assert proc.poll() is None, "the import finished before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
-    stored = committed()
+    with Workspace.open(ws_dir, read_only=True) as ws:  # readable, consistent
+        stored = int(ws.sql("SELECT count(*) AS n FROM posts").to_pylist()[0]["n"])
+        assert ws.imports()[0]["status"] == "running"  # nobody could mark it
     assert 0 <= stored < n
     with Workspace.open(ws_dir) as ws:
-        assert ws.imports()[0]["status"] == "running"  # nobody could mark it
         from groundswell import ImportOptions
 
         [r] = ws.import_("jsonl", [src], options=ImportOptions(source="f"))
