@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from groundswell import HostileInputError, ImportError_, ImportOptions, Workspace
+from groundswell import HostileInputError, ImportError_, ImportOptions, Reject, Workspace
 from groundswell.ids import post_uid
 from tests.conftest import posts
 
@@ -293,3 +293,43 @@ def test_parallel_parse_matches_in_process(tmp_path: Path) -> None:
     read, new, unchanged, quarantined, rows, q = results[2]
     assert (read, new, quarantined) == (80_000, len(ids), 9)
     assert unchanged == read - new - quarantined
+
+
+@pytest.mark.parametrize(
+    ("fmt", "fixture", "options"),
+    [
+        ("forum", "forum/posts.jsonl", ImportOptions(timezone="Europe/Amsterdam")),
+        ("reddit", "reddit/RC_2020-03.zst", ImportOptions()),
+        ("jsonl", None, ImportOptions(source="s")),
+    ],
+)
+def test_worker_path_matches_read_for_every_line_based_importer(
+    cases: Path, tmp_path: Path, fmt: str, fixture: str | None, options: ImportOptions
+) -> None:
+    """A parse worker gets a fresh importer, calls ``prepare`` and parses blocks: it must
+    produce what ``read`` produces (per-file state belongs in ``prepare``)."""
+    from groundswell.config import ImportSettings
+    from groundswell.sources.base import JsonLinesImporter, ReadContext, get_importer
+
+    path = cases / fixture if fixture else write_jsonl(tmp_path / "p.jsonl", recs(50))
+    cls = get_importer(fmt)
+    assert issubclass(cls, JsonLinesImporter)
+
+    def run(via_workers: bool) -> list[object]:
+        importer = cls(options)
+        ctx = ReadContext(ImportSettings(), options)
+        if via_workers:
+            importer.prepare(path)
+            items = [i for b in importer.blocks(path, ctx) for i in importer.parse_block(b, 16)]
+        else:
+            items = list(importer.read(path, ctx))
+        ctx.close()
+        return [
+            (i.location, i.reason)
+            if isinstance(i, Reject)
+            else (i["loc"], i["native_id"], i["time"], i.get("text"))
+            for i in items
+        ]
+
+    serial = run(False)
+    assert serial and serial == run(True)

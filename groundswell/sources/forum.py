@@ -30,7 +30,6 @@ id, and collects links as metadata (never fetched).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,9 +40,7 @@ from selectolax.lexbor import LexborHTMLParser
 from groundswell.errors import RecordError
 from groundswell.sources.base import (
     JsonLinesImporter,
-    ReadContext,
     Record,
-    Reject,
     SourceInfo,
     id_text,
     int_or_none,
@@ -251,7 +248,7 @@ class ForumImporter(JsonLinesImporter):
         "with the forum's raw date strings."
     )
 
-    def read(self, path: Path, ctx: ReadContext) -> Iterator[Record | Reject]:
+    def prepare(self, path: Path) -> None:
         opts = self.options
         self.dates = ForumDates(opts.time_format)
         self.reference = from_iso(opts.retrieved_at, "UTC")[0] if opts.retrieved_at else None
@@ -260,7 +257,6 @@ class ForumImporter(JsonLinesImporter):
         self.scraped: tuple[Any, int | None] = (None, None)  # last scraped_at, parsed
         if opts.timezone:
             zone(opts.timezone)  # an unknown zone fails here, not once per record
-        yield from super().read(path, ctx)
 
     def _source(self, obj: dict[str, Any], tz: str) -> SourceInfo:
         site, site_url = _first(obj, FIELDS["site"]), _first(obj, FIELDS["site_url"])
