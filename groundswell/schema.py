@@ -115,9 +115,8 @@ COVERAGE = Table(
             col(
                 "basis",
                 pa.string(),
-                "How the span was derived: `records` (first to last record, "
-                "extended to the export time when the export states it) or `declared` "
-                "(given by the analyst with `--covers`).",
+                "How the span was derived: `records` (first to last record of the import) or "
+                "`declared` (given by the analyst with `--covers`).",
             ),
         ]
     ),

@@ -23,9 +23,9 @@ from groundswell.cli.common import (
 def print_sources(rows: list[dict[str, Any]]) -> None:
     """Sources as a table: dates as days, coverage spans as FROM..TO."""
     for r in rows:
-        r["covered"] = "; ".join(
-            f"{s['start']:%Y-%m-%d}..{s['end']:%Y-%m-%d}" for s in r["coverage"]
-        )
+        spans = [f"{s['start']:%Y-%m-%d}..{s['end']:%Y-%m-%d}" for s in r["coverage"]]
+        more = f" (+{len(spans) - 2} more spans; --json lists all)" if len(spans) > 3 else ""
+        r["covered"] = "; ".join(spans[:2] if more else spans) + more
         for k in ("first_time", "last_time"):
             r[k] = r[k] and r[k].strftime("%Y-%m-%d")
     print_table(

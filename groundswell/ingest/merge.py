@@ -27,7 +27,7 @@ class MergeCounts:
     updated: int = 0
     unchanged: int = 0
     collisions: list[Reject] = field(default_factory=list)
-    # per source: (first, last) epoch µs of the rows merged, extended to their retrieval time
+    # per source: (first, last) epoch µs of the rows merged
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
@@ -112,10 +112,5 @@ def _merge(con: duckdb.DuckDBPyConnection, target: Target, rows: int) -> MergeCo
 
 
 def _spans(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, tuple[int, int]]:
-    return {
-        sid: (lo, max(hi, retrieved or hi))
-        for sid, lo, hi, retrieved in con.execute(
-            "SELECT source_id, epoch_us(min(time)), epoch_us(max(time)), "
-            f"epoch_us(max(retrieved_at)) FROM {relation} GROUP BY 1"
-        ).fetchall()
-    }
+    query = f"SELECT source_id, epoch_us(min(time)), epoch_us(max(time)) FROM {relation} GROUP BY 1"
+    return {sid: (lo, hi) for sid, lo, hi in con.execute(query).fetchall()}
