@@ -32,7 +32,7 @@ from groundswell.sources.base import (
     parse_safely,
     text_or_none,
 )
-from groundswell.sources.rows import CsvRows
+from groundswell.sources.rows import CsvRows, mapped
 from groundswell.sources.timeparse import parse_time
 
 # posts column (or pseudo-column) -> field names tried when the mapping does not name one
@@ -238,12 +238,7 @@ class CsvImporter(Importer):
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record | Reject]:
         rows = CsvRows(ctx.open(path), path, ctx.settings)
         mapper = MappedRecords(self, path, rows.header)
-        for item in rows:
-            if isinstance(item, Reject):
-                yield item
-            else:
-                loc, row, raw = item
-                yield from parse_safely(mapper, row, loc, raw)
+        yield from mapped(rows, mapper)
 
 
 class ParquetImporter(Importer):

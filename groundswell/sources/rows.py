@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -17,7 +17,7 @@ import orjson
 
 from groundswell.config import ImportSettings
 from groundswell.errors import HostileInputError
-from groundswell.sources.base import Reject, excerpt, json_reason
+from groundswell.sources.base import Reject, excerpt, json_reason, parse_safely
 from groundswell.sources.readers import Block, Input, iter_blocks
 
 
@@ -43,6 +43,19 @@ def json_lines(
     """Every line of a JSON-lines stream, decoded, or a Reject saying why not."""
     for block in iter_blocks(stream, settings.max_record_bytes):
         yield from block_json(block, settings.max_record_mb)
+
+
+def mapped(
+    items: Iterable[tuple[str, Any, bytes] | Reject], parse: Callable[[Any, str], Any]
+) -> Iterator[Any]:
+    """Rows through ``parse(value, location)``; Rejects pass through, RecordErrors become
+    Rejects (see :func:`parse_safely`)."""
+    for item in items:
+        if isinstance(item, Reject):
+            yield item
+        else:
+            loc, value, raw = item
+            yield from parse_safely(parse, value, loc, raw)
 
 
 def _surrogates(text: str) -> bool:

@@ -41,7 +41,7 @@ from groundswell.sources.base import (
     text_or_none,
 )
 from groundswell.sources.readers import Input
-from groundswell.sources.rows import CsvRows, json_lines
+from groundswell.sources.rows import CsvRows, json_lines, mapped
 from groundswell.sources.timeparse import parse_time
 
 # account_snapshots column -> normalised header names, most specific first.
@@ -277,12 +277,10 @@ class SnapshotsImporter(Importer):
     # -- formats ---------------------------------------------------------------------------
     def _jsonl(self, handle: Input, ctx: ReadContext) -> Iterator[Record | Reject]:
         mappers: dict[tuple[str, ...], Mapper] = {}
-        for item in json_lines(handle.stream, ctx.settings):
-            if isinstance(item, Reject):
-                yield item
-            else:
-                loc, obj, raw = item
-                yield from parse_safely(self._mapper_for(obj, mappers), obj, loc, raw)
+        yield from mapped(
+            json_lines(handle.stream, ctx.settings),
+            lambda obj, loc: self._mapper_for(obj, mappers)(obj, loc),
+        )
 
     def _json_array(self, handle: Input, path: Path) -> Iterator[Record | Reject]:
         mappers: dict[tuple[str, ...], Mapper] = {}
@@ -308,12 +306,7 @@ class SnapshotsImporter(Importer):
     def _csv(self, handle: Input, path: Path, ctx: ReadContext) -> Iterator[Record | Reject]:
         rows = CsvRows(handle, path, ctx.settings)
         mapper = Mapper(self, tuple(rows.header))
-        for item in rows:
-            if isinstance(item, Reject):
-                yield item
-            else:
-                loc, row, raw = item
-                yield from parse_safely(mapper, row, loc, raw)
+        yield from mapped(rows, mapper)
 
 
 class Mapper:
