@@ -5,10 +5,12 @@ Every importer reads its file through :func:`open_input`, which
   magic bytes, whatever the file is called;
 - counts the *compressed* bytes consumed, for progress and MB/s;
 - refuses a stream that expands more than ``max_expansion_ratio`` times its size (a
-  decompression bomb) and turns truncated or corrupt streams into :class:`HostileInputError`.
+  decompression bomb) and turns truncated or corrupt streams into :class:`HostileInputError`,
+  raised one read after the last good bytes so the records before a break are kept.
 
-:func:`iter_lines` yields lines no longer than ``max_record_bytes``: a longer line is skipped
-to its end without ever being held in memory, and reported so the caller can quarantine it.
+:func:`iter_blocks` cuts a stream into blocks of whole lines for line-based formats: a line
+longer than ``max_record_bytes`` is skipped to its end without ever being held in memory, and
+marked so the caller can quarantine it; blank lines are skipped by the regex engine.
 """
 
 from __future__ import annotations
@@ -19,11 +21,10 @@ import io
 import lzma
 import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any
 
 import zstandard
 
@@ -36,7 +37,7 @@ XZ_MAGIC = b"\xfd7zXZ\x00"
 
 CHUNK = 1 << 20
 _NON_BLANK = re.compile(rb"[^\s][^\n]*")  # a line from its first non-space character
-T = TypeVar("T")
+
 # Expansion is only judged after this many decompressed bytes: small files compress very well.
 EXPANSION_GRACE = 64 << 20
 
@@ -312,15 +313,6 @@ def open_input(path: Path, *, max_expansion_ratio: float = 200.0) -> Input:
 
 
 @dataclass(frozen=True)
-class Line:
-    number: int  # 1-based
-    offset: int  # byte offset in the decompressed stream
-    data: bytes  # without the trailing newline; empty when ``too_long``
-    too_long: bool = False
-    length: int = 0  # the true length of an over-long line
-
-
-@dataclass(frozen=True)
 class Block:
     """A run of whole lines: ``data`` holds lines ``first_line``, ``first_line + 1``, ...
     separated by newlines. A line over the size limit stands as an empty line in ``data`` and
@@ -392,43 +384,3 @@ def _checked(block: Block, max_bytes: int) -> Block:
     )
     kept = b"\n".join(b"" if len(p) > max_bytes else p for p in parts)
     return Block(block.first_line, kept, block.long_lines + long)
-
-
-def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Lists of up to ``size`` consecutive items."""
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
-
-
-def iter_lines(stream: IO[bytes], max_bytes: int) -> Iterator[Line]:
-    """Yield the lines of ``stream``; a line over ``max_bytes`` is skipped, never buffered."""
-    number = 0
-    offset = 0
-    readline = stream.readline
-    while True:
-        data = readline(max_bytes + 1)
-        if not data:
-            return
-        number += 1
-        start = offset
-        offset += len(data)
-        if data.endswith(b"\n"):
-            yield Line(number, start, data[:-1].rstrip(b"\r"))
-            continue
-        if len(data) <= max_bytes:  # last line without a newline
-            yield Line(number, start, data.rstrip(b"\r"))
-            return
-        # Over-long line: read it to its end in bounded pieces, keeping only a head excerpt.
-        head = data[:1000]
-        length = len(data)
-        while True:
-            more = readline(CHUNK)
-            if not more:
-                break
-            length += len(more)
-            offset += len(more)
-            if more.endswith(b"\n"):
-                length -= 1
-                break
-        yield Line(number, start, head, too_long=True, length=length)
