@@ -150,9 +150,10 @@ IMPORTS = Table(
             col(
                 "status",
                 pa.string(),
-                "`running`, `completed`, `failed` (stopped by an error; "
-                "batches committed before it remain), or `interrupted` (the process died; "
-                "marked by the next import of the same file).",
+                "`running`, `completed`, `skipped` (the same file, importer version and options "
+                "were already imported; `--force` re-reads), `failed` (stopped by an error; "
+                "batches committed before it remain), or `interrupted` (the process died or was "
+                "stopped; marked by the next import).",
             ),
             col("error", pa.string(), "Why a failed run stopped."),
             col("started_at", TS, "When the run started."),
