@@ -142,7 +142,11 @@ class RateColumn(ProgressColumn):
         if elapsed <= 0:
             return Text(f"{records:,} records")
         mb = (task.completed or 0) / 1e6 / elapsed
-        return Text(f"{records:,} records · {records / elapsed:,.0f}/s · {mb:,.1f} MB/s")
+        return Text(
+            f"{records:,} rec · {records / elapsed:,.0f}/s · {mb:,.1f} MB/s",
+            no_wrap=True,
+            overflow="ellipsis",
+        )
 
 
 @contextmanager
