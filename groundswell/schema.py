@@ -115,8 +115,9 @@ COVERAGE = Table(
             col(
                 "basis",
                 pa.string(),
-                "How the span was derived: `records` (first to last record of the import) or "
-                "`declared` (given by the analyst with `--covers`).",
+                "How the span was derived: `declared` (given by the analyst with `--covers`), "
+                "`file` (stated by the file itself, e.g. the month of a monthly Reddit dump), or "
+                "`records` (first to last record of the import).",
             ),
         ]
     ),

@@ -30,4 +30,3 @@ def posts(ws: Workspace, where: str = "TRUE") -> list[dict]:
     return ws.sql(
         f"SELECT * FROM posts WHERE {where} ORDER BY source_id, time, native_id"
     ).to_pylist()
-

@@ -90,11 +90,11 @@ class Pipeline:
             if self.strict:
                 with self.store.transaction():
                     self._stream(path, ctx, result)
-                    self._write_coverage(import_id, covers)
+                    self._write_coverage(import_id, path, covers)
             else:
                 self._stream(path, ctx, result)
                 with self.store.transaction():
-                    self._write_coverage(import_id, covers)
+                    self._write_coverage(import_id, path, covers)
             result.status = "completed"
         except GroundswellError as e:
             result.status, result.error = "failed", str(e)
@@ -265,13 +265,20 @@ class Pipeline:
             self.registered.add(s.source_id)
             result.sources.append(s.source_id)
 
-    def _write_coverage(self, import_id: int, covers: tuple[datetime, datetime] | None) -> None:
+    def _write_coverage(
+        self, import_id: int, path: Path, covers: tuple[datetime, datetime] | None
+    ) -> None:
+        """Spans as declared by the analyst (``--covers``), else by the file itself (a monthly
+        dump covers its month), else from the first to the last record per source."""
         con = self.store.con
+        basis = "declared"
+        if covers is None:
+            covers, basis = self.importer.coverage(path), "file"
         if covers is not None:
             for sid in self.sources:
                 con.execute(
-                    "INSERT INTO coverage VALUES (?, ?, ?, ?, 'declared')",
-                    [sid, import_id, covers[0], covers[1]],
+                    "INSERT INTO coverage VALUES (?, ?, ?, ?, ?)",
+                    [sid, import_id, covers[0], covers[1], basis],
                 )
         else:
             for sid, (lo, hi) in self.spans.items():

@@ -20,6 +20,7 @@ import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -128,6 +129,11 @@ class Importer(ABC):
     @abstractmethod
     def read(self, path: Path, ctx: ReadContext) -> Iterator[Record | Reject]:
         """Stream the records of ``path``. Never hold the whole file in memory."""
+
+    def coverage(self, path: Path) -> tuple[datetime, datetime] | None:
+        """The period the file covers by its own account (e.g. a monthly dump's month), if it
+        says; otherwise coverage runs from the first to the last record read."""
+        return None
 
 
 class JsonLinesImporter(Importer):

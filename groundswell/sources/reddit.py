@@ -38,6 +38,7 @@ by line.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,9 @@ EXTRA_FIELDS = (
 )
 
 
+_MONTHLY = re.compile(r"^R[CS]_(\d{4})-(\d{2})(?:\.|$)", re.IGNORECASE)
+
+
 class RedditImporter(JsonLinesImporter):
     name = "reddit"
     version = "1"
@@ -120,6 +124,18 @@ class RedditImporter(JsonLinesImporter):
         opts = self.options
         if opts.retrieved_at:
             self.default_retrieved = from_iso(opts.retrieved_at, opts.timezone or "UTC")[0]
+
+    def coverage(self, path: Path) -> tuple[datetime, datetime] | None:
+        """``RC_2020-03.zst`` / ``RS_2020-03.zst`` hold a whole calendar month (UTC)."""
+        m = _MONTHLY.match(path.name)
+        if m is None:
+            return None
+        year, month = int(m.group(1)), int(m.group(2))
+        if not 1 <= month <= 12:
+            return None
+        start = datetime(year, month, 1, tzinfo=UTC)
+        end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+        return start, end - timedelta(microseconds=1)
 
     # -- mapping ---------------------------------------------------------------------------
     def parse(self, obj: Any, loc: str) -> Record:

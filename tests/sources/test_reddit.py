@@ -313,3 +313,15 @@ def test_worker_path_matches_read(cases: Path) -> None:
     ]
     ctx.close()
     assert got == want and len(got) == 6
+
+
+def test_a_monthly_dump_covers_its_whole_month(ws: Workspace, cases: Path) -> None:
+    from datetime import UTC, datetime
+
+    ws.import_("reddit", [cases / "reddit" / "RC_2020-03.zst"])
+    for src in ws.sources():
+        [span] = src["coverage"]
+        assert span["start"] == datetime(2020, 3, 1, tzinfo=UTC)
+        assert span["end"].date().isoformat() == "2020-03-31" and span["end"].hour == 23
+    bases = {r["basis"] for r in ws.sql("SELECT basis FROM coverage").to_pylist()}
+    assert bases == {"file"}
