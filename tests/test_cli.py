@@ -228,3 +228,24 @@ def test_console_script_and_module_entry_points(tmp_path: Path) -> None:
     )
     assert out.returncode == 2 and "not a Groundswell workspace" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.slow
+def test_generate_and_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The demo generates the corpus, imports every file with nothing quarantined, and a second
+    run adds nothing."""
+    code, out, err = run(capsys, "generate", str(tmp_path / "corpus"), "--scale", "0.02")
+    assert code == 0, err
+    assert "ground truth in" in out and (tmp_path / "corpus" / "ground_truth.json").exists()
+
+    code, out, err = run(capsys, "demo", str(tmp_path / "d"), "--scale", "0.02")
+    assert code == 0, err
+    assert "0 quarantined" in err and "forum:Lantern Hall" in out and "ev_calls" in out
+    code, out, _ = run(capsys, "stats", "-w", str(tmp_path / "d" / "workspace"), "--json")
+    first = json.loads(out)
+    assert first["posts"] > 3_000 and first["quarantined"] == 0
+
+    code, out, err = run(capsys, "demo", str(tmp_path / "d"), "--scale", "0.02")
+    assert code == 0 and ", 0 new, 0 quarantined" in err
+    code, out, _ = run(capsys, "stats", "-w", str(tmp_path / "d" / "workspace"), "--json")
+    assert json.loads(out)["posts"] == first["posts"]

@@ -23,6 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from groundswell import provenance
@@ -31,7 +32,7 @@ from groundswell.errors import GroundswellError, HostileInputError, ImportError_
 from groundswell.ingest.merge import merge
 from groundswell.ingest.records import POSTS, TARGETS, Part, Validator, parse_block, parts
 from groundswell.provenance import ImportResult
-from groundswell.sources.base import Importer, JsonLinesImporter, ReadContext, SourceInfo
+from groundswell.sources.base import Importer, JsonLinesImporter, ReadContext, Reject, SourceInfo
 from groundswell.store.duckdb import Store
 
 Progress = Callable[[int, int, int], None]  # records read, bytes read, total bytes
@@ -244,12 +245,8 @@ class Pipeline:
                 old = self.spans.get(sid)
                 self.spans[sid] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
         if rejects:
-            now = datetime.now(UTC)
-            rows = [
-                (result.import_id, str(path), r.location, r.reason, r.excerpt, now) for r in rejects
-            ]
-            con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?)", rows)
-            result.records_quarantined += len(rows)
+            quarantine(con, result.import_id, path, rejects)
+            result.records_quarantined += len(rejects)
 
     def _register_sources(self, sources: list[SourceInfo], result: ImportResult) -> None:
         for s in sources:
@@ -301,6 +298,30 @@ class Pipeline:
     def _finish(self, result: ImportResult, started: float) -> None:
         result.seconds = time.monotonic() - started
         provenance.finish(self.store, result)
+
+
+def quarantine(
+    con: duckdb.DuckDBPyConnection, import_id: int, path: Path, rejects: list[Reject]
+) -> None:
+    """Insert rejects into ``quarantine`` as one Arrow table (row-by-row inserts are slow)."""
+    n = len(rejects)
+    table = pa.table(
+        {
+            "import_id": pa.repeat(pa.scalar(import_id, pa.int64()), n),
+            "path": pa.repeat(pa.scalar(str(path)), n),
+            "location": [r.location for r in rejects],
+            "reason": [r.reason for r in rejects],
+            "excerpt": [r.excerpt for r in rejects],
+            "quarantined_at": pa.repeat(
+                pa.scalar(datetime.now(UTC), pa.timestamp("us", tz="UTC")), n
+            ),
+        }
+    )
+    con.register("rejects_in", table)
+    try:
+        con.execute("INSERT INTO quarantine SELECT * FROM rejects_in")
+    finally:
+        con.unregister("rejects_in")
 
 
 def _worker_pool(workers: int) -> ProcessPoolExecutor:
