@@ -6,6 +6,8 @@ tracebacks are reserved for bugs, never for user errors.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 
 class GroundswellError(Exception):
     """Root of every error Groundswell raises on purpose."""
@@ -83,3 +85,16 @@ class QueryError(GroundswellError):
     """A query or table name passed to the store is invalid."""
 
     exit_code = 2
+
+
+E = TypeVar("E", bound=GroundswellError)
+
+
+def fresh(error: E) -> E:
+    """A new exception like ``error``, without its traceback. Raise this when an error is kept
+    and raised again (a stream that fails on every read): a kept exception that is re-raised
+    collects every frame it passes through, and with them the store."""
+    copy = type(error).__new__(type(error))
+    copy.__dict__.update(error.__dict__)
+    copy.args = error.args
+    return copy

@@ -28,7 +28,7 @@ from typing import IO, Any
 
 import zstandard
 
-from groundswell.errors import HostileInputError
+from groundswell.errors import HostileInputError, fresh
 
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -92,7 +92,7 @@ class GuardedStream(io.RawIOBase):
         of file) with every byte decoded before the break, so the records in them are kept;
         the next read raises. Consumers confirm the end with :meth:`ReadContext.finish`."""
         if self.error is not None:
-            raise self.error
+            raise fresh(self.error)
         try:
             data = self.inner.read(len(b))
             if not data and self.at_end is not None:
@@ -105,7 +105,7 @@ class GuardedStream(io.RawIOBase):
             )
             return 0
         except HostileInputError as e:
-            self.error = e
+            self.error = fresh(e)
             return 0
         n = len(data)
         b[:n] = data

@@ -55,7 +55,7 @@ from typing import Any
 import ijson
 import orjson
 
-from groundswell.errors import HostileInputError, RecordError
+from groundswell.errors import HostileInputError, RecordError, fresh
 from groundswell.sources.base import (
     Importer,
     ReadContext,
@@ -170,7 +170,7 @@ class _TokenGuard:
 
     def read(self, n: int = -1) -> bytes:
         if self.error is not None:
-            raise self.error
+            raise fresh(self.error)
         data: bytes = self.stream.read(n)
         if not data:
             return data
@@ -199,7 +199,7 @@ class _TokenGuard:
                 path=str(self.path),
             )
             if not start:
-                raise self.error
+                raise fresh(self.error)
             return data[:start]  # let the parser finish the messages before the run first
         return data
 
