@@ -158,7 +158,7 @@ def test_import_memory_stays_bounded(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     peak_mb = int(out.stdout.strip())
     assert size_mb > 80
-    assert peak_mb < 700, f"peak RSS {peak_mb} MB for a {size_mb:.0f} MB file"
+    assert peak_mb < 1000, f"peak RSS {peak_mb} MB for a {size_mb:.0f} MB file"  # the 1 GB target
 
 
 def test_schema_version_is_checked(tmp_path: Path) -> None:
