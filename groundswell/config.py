@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -55,6 +55,10 @@ class ImportSettings:
     max_record_mb: float = 16.0
     max_expansion_ratio: float = 200.0
     workers: int = 0  # processes that parse large line-based files; 0 = one per core
+
+    def time_window(self) -> tuple[datetime, datetime]:
+        """Records dated outside this window are absurd: ``earliest`` to now + tolerance."""
+        return self.earliest, datetime.now(UTC) + timedelta(days=self.future_tolerance_days)
 
     @property
     def max_record_bytes(self) -> int:

@@ -1,14 +1,20 @@
-"""Provenance of import runs: the ``imports`` rows every importer and event-table load writes."""
+"""Provenance of import runs: the ``imports`` rows every importer and event-table load writes,
+and the ``quarantine`` rows of what they rejected."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import pyarrow as pa
+
 from groundswell import __version__
+from groundswell.sources.base import Reject
 from groundswell.store.duckdb import Store, first
 
 
@@ -103,3 +109,27 @@ def finish(store: Store, result: ImportResult) -> None:
             result.import_id,
         ],
     )
+
+
+def quarantine(
+    con: duckdb.DuckDBPyConnection, import_id: int, path: Path, rejects: list[Reject]
+) -> None:
+    """Insert rejects into ``quarantine`` as one Arrow table (row-by-row inserts are slow)."""
+    n = len(rejects)
+    table = pa.table(
+        {
+            "import_id": pa.repeat(pa.scalar(import_id, pa.int64()), n),
+            "path": pa.repeat(pa.scalar(str(path)), n),
+            "location": [r.location for r in rejects],
+            "reason": [r.reason for r in rejects],
+            "excerpt": [r.excerpt for r in rejects],
+            "quarantined_at": pa.repeat(
+                pa.scalar(datetime.now(UTC), pa.timestamp("us", tz="UTC")), n
+            ),
+        }
+    )
+    con.register("rejects_in", table)
+    try:
+        con.execute("INSERT INTO quarantine SELECT * FROM rejects_in")
+    finally:
+        con.unregister("rejects_in")

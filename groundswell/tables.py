@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from groundswell import provenance
 from groundswell.config import ImportSettings
 from groundswell.errors import HostileInputError, ImportError_
 from groundswell.provenance import ImportResult
+from groundswell.sources.base import Reject
 from groundswell.sources.readers import sniff_compression
 from groundswell.sources.timeparse import zone
 from groundswell.store.duckdb import Store, first
@@ -183,10 +183,8 @@ def _load(
         SELECT {", ".join(select)}, {_q(time_column)}::VARCHAR AS _raw_time,
                row_number() OVER () AS _row FROM ev_raw""")
     tq = _q(time_column)
-    earliest = settings.earliest
-    latest = datetime.now(UTC) + timedelta(days=settings.future_tolerance_days)
+    earliest, latest = settings.time_window()
     bad_time = f"{tq} IS NULL OR {tq} < ?::TIMESTAMPTZ OR {tq} > ?::TIMESTAMPTZ"
-    now = datetime.now(UTC)
     quarantined = con.execute(
         f"""
         SELECT _row, CASE WHEN _raw_time IS NULL THEN 'missing time'
@@ -195,12 +193,10 @@ def _load(
         FROM ev_stage WHERE {bad_time}""",
         [earliest, latest],
     ).fetchall()
-    rows = [
-        (result.import_id, str(path), f"data row {r}", reason, "", now) for r, reason in quarantined
-    ]
+    rows = [Reject(f"data row {r}", reason) for r, reason in quarantined]
     if _has_rejects(con):  # one quarantine row per rejected line, with all its errors
         rows += [
-            (result.import_id, str(path), f"line {line}", reason[:500], (raw or "")[:1000], now)
+            Reject(f"line {line}", reason[:500], (raw or "")[:1000])
             for line, reason, raw in con.execute(
                 "SELECT line, string_agg(error_type::VARCHAR || ': ' || error_message, '; ' "
                 "ORDER BY error_type::VARCHAR), any_value(csv_line) "
@@ -208,7 +204,7 @@ def _load(
             ).fetchall()
         ]
     if rows:
-        con.executemany("INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?)", rows)
+        provenance.quarantine(con, result.import_id, path, rows)
     con.execute(f"DELETE FROM ev_stage WHERE {bad_time}", [earliest, latest])
     con.execute("ALTER TABLE ev_stage DROP COLUMN _raw_time")
     con.execute("ALTER TABLE ev_stage DROP COLUMN _row")

@@ -20,10 +20,9 @@ import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
 from groundswell import provenance
@@ -32,7 +31,7 @@ from groundswell.errors import GroundswellError, HostileInputError, ImportError_
 from groundswell.ingest.merge import merge
 from groundswell.ingest.records import POSTS, TARGETS, Part, Validator, parse_block, parts
 from groundswell.provenance import ImportResult
-from groundswell.sources.base import Importer, JsonLinesImporter, ReadContext, Reject, SourceInfo
+from groundswell.sources.base import Importer, JsonLinesImporter, ReadContext, SourceInfo
 from groundswell.store.duckdb import Store
 
 Progress = Callable[[int, int, int], None]  # records read, bytes read, total bytes
@@ -245,7 +244,7 @@ class Pipeline:
                 old = self.spans.get(sid)
                 self.spans[sid] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
         if rejects:
-            quarantine(con, result.import_id, path, rejects)
+            provenance.quarantine(con, result.import_id, path, rejects)
             result.records_quarantined += len(rejects)
 
     def _register_sources(self, sources: list[SourceInfo], result: ImportResult) -> None:
@@ -298,30 +297,6 @@ class Pipeline:
     def _finish(self, result: ImportResult, started: float) -> None:
         result.seconds = time.monotonic() - started
         provenance.finish(self.store, result)
-
-
-def quarantine(
-    con: duckdb.DuckDBPyConnection, import_id: int, path: Path, rejects: list[Reject]
-) -> None:
-    """Insert rejects into ``quarantine`` as one Arrow table (row-by-row inserts are slow)."""
-    n = len(rejects)
-    table = pa.table(
-        {
-            "import_id": pa.repeat(pa.scalar(import_id, pa.int64()), n),
-            "path": pa.repeat(pa.scalar(str(path)), n),
-            "location": [r.location for r in rejects],
-            "reason": [r.reason for r in rejects],
-            "excerpt": [r.excerpt for r in rejects],
-            "quarantined_at": pa.repeat(
-                pa.scalar(datetime.now(UTC), pa.timestamp("us", tz="UTC")), n
-            ),
-        }
-    )
-    con.register("rejects_in", table)
-    try:
-        con.execute("INSERT INTO quarantine SELECT * FROM rejects_in")
-    finally:
-        con.unregister("rejects_in")
 
 
 def _worker_pool(workers: int) -> ProcessPoolExecutor:

@@ -77,13 +77,8 @@ class Validator:
 
     @classmethod
     def for_run(cls, target: str, importer: str, settings: ImportSettings) -> Validator:
-        latest = datetime.now(UTC) + timedelta(days=settings.future_tolerance_days)
-        return cls(
-            target,
-            importer,
-            int(settings.earliest.timestamp() * 1_000_000),
-            int(latest.timestamp() * 1_000_000),
-        )
+        earliest, latest = settings.time_window()
+        return cls(target, importer, int(earliest.timestamp() * 1e6), int(latest.timestamp() * 1e6))
 
     def __call__(
         self, items: Iterable[dict[str, Any] | Reject]

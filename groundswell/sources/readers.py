@@ -343,7 +343,6 @@ def iter_blocks(stream: IO[bytes], max_bytes: int, block_size: int = 1 << 20) ->
         if not chunk:
             if carry:
                 yield _checked(Block(line, carry), max_bytes)
-            stream.read(1)  # confirm the end: raises a decoding error deferred by the stream
             return
         data = carry + chunk if carry else chunk
         cut = data.rfind(b"\n")
