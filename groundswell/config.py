@@ -6,6 +6,7 @@ is reported with the key that holds it, not discovered as a crash half-way throu
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -44,6 +45,14 @@ workers = 0
 # DuckDB memory limit and threads. Memory is the buffer pool, not a hard cap on the process.
 memory_limit = "512MB"
 threads = 2
+
+[lexicons]
+# Named keyword lists matched in every post at import (indicators of kind "lexicon").
+# Case- and accent-insensitive; whole words in spaced scripts ("corona*" allows any ending),
+# substrings in Chinese and Japanese. A built-in lexicon "disclosure" (#ad, #sponsored, 广告 ...)
+# is always on. After changing a lexicon, run `groundswell enrich` to re-match stored posts.
+# covid = ["covid*", "corona*", "lockdown", "quarantaine", "疫情", "新冠", "коронавирус*",
+#          "karantina"]
 """
 
 
@@ -77,6 +86,7 @@ class Config:
     timezone: str = "UTC"
     imports: ImportSettings = field(default_factory=ImportSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
+    lexicons: dict[str, list[str]] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -113,6 +123,26 @@ def check_timezone(key: str, name: str) -> str:
             key, f"unknown timezone {name!r}; use an IANA name such as 'UTC' or 'Europe/Amsterdam'"
         ) from None
     return name
+
+
+_LEXICON_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def _lexicons(section: Any) -> dict[str, list[str]]:
+    if not isinstance(section, dict):
+        raise ConfigError("lexicons", "must be a table of name = [terms]")
+    out: dict[str, list[str]] = {}
+    for name, terms in section.items():
+        key = f"lexicons.{name}"
+        if not _LEXICON_NAME.fullmatch(name):
+            raise ConfigError(key, "a lexicon name is letters, digits, '_', '.' and '-'")
+        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+            raise ConfigError(key, "must be a list of strings (the terms)")
+        for t in terms:
+            if not t.strip().strip("*").strip():
+                raise ConfigError(key, f"empty term {t!r}")
+        out[name] = list(terms)
+    return out
 
 
 def parse(text: str) -> Config:
@@ -193,6 +223,7 @@ def parse(text: str) -> Config:
             memory_limit=_get(st, "store", "memory_limit", str, "512MB"),
             threads=threads,
         ),
+        lexicons=_lexicons(raw.get("lexicons", {})),
         raw=raw,
     )
 

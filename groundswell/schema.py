@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TS = pa.timestamp("us", tz="UTC")
 
@@ -265,7 +265,37 @@ POSTS = Table(
             col(
                 "language",
                 pa.string(),
-                "ISO 639-1 language if the platform declares it (enrichment fills it otherwise).",
+                "ISO 639-1 language: as the platform declares it, else as detected at "
+                "enrichment (null: undetermined).",
+            ),
+            col(
+                "language_confidence",
+                pa.float64(),
+                "Confidence (0 to 1) of the detected language; null when the platform declared "
+                "the language or none was detected.",
+            ),
+            col(
+                "script",
+                pa.string(),
+                "ISO 15924 code of the text's dominant script (Latn, Cyrl, Hani, Jpan, Arab ...).",
+            ),
+            col(
+                "content_hash",
+                pa.int64(),
+                "64-bit hash of the text (of the title when there is no text), NFKC-casefolded "
+                "with whitespace collapsed: equal for exact copies.",
+            ),
+            col(
+                "simhash",
+                pa.int64(),
+                "64-bit SimHash of the same text over token bigrams: near-duplicates differ in "
+                "few bits (`bit_count(a.simhash # b.simhash)`).",
+            ),
+            col(
+                "enriched",
+                pa.string(),
+                "Enrichment version that filled the columns above and the post's indicators "
+                "(extractors.detector.lexicons); `groundswell enrich` updates stale posts.",
             ),
             col("tags", pa.list_(pa.string()), "Tags: platform tags, flair, moderator labels."),
             col(
@@ -303,6 +333,61 @@ POSTS = Table(
         ]
     ),
     key=("uid",),
+)
+
+INDICATORS = Table(
+    "indicators",
+    "One row per indicator occurrence extracted from a post at enrichment: links, emails, crypto "
+    "addresses, handles, hashtags, money amounts and lexicon hits. See docs/indicators.md.",
+    pa.schema(
+        [
+            col("post_uid", pa.int64(), "The post (`posts.uid`).", nullable=False),
+            col("source_id", pa.string(), "The post's source.", nullable=False),
+            col("time", TS, "The post's time (UTC).", nullable=False),
+            col(
+                "field",
+                pa.string(),
+                "Where it was found: `text`, `title`, or `href` (a link target in the post's "
+                "markup whose URL the text does not show; no offsets).",
+                nullable=False,
+            ),
+            col(
+                "kind",
+                pa.string(),
+                "url, email, crypto, handle, hashtag, money or lexicon.",
+                nullable=False,
+            ),
+            col(
+                "subkind",
+                pa.string(),
+                "crypto: address type (btc-p2pkh, evm, tron, xmr ...); money: currency code; "
+                "handle: platform rule; lexicon: the lexicon's name.",
+            ),
+            col("value", pa.string(), "Normalised value (see docs/indicators.md).", nullable=False),
+            col("raw", pa.string(), "The span as written: `substr(text, start + 1, end - start)`."),
+            col("start", pa.int32(), "Character offset of the span in the field (from 0)."),
+            col("end", pa.int32(), "Character offset just past the span."),
+            col(
+                "in_quote",
+                pa.bool_(),
+                "Inside a quoted block of an earlier post (re-quoted, not shared anew); null "
+                "when unknown (`href`).",
+            ),
+            col(
+                "validity",
+                pa.string(),
+                "`verified` (checksum holds), `unverified` (no checksum to check) or `invalid` "
+                "(kept but failing: onion v3 URLs); null for kinds without a check.",
+            ),
+            col("amount", pa.float64(), "money: the amount in units of `subkind`."),
+            col("host", pa.string(), "url, email: host, lower-case, IDNA."),
+            col("domain", pa.string(), "url, email: registrable domain (Public Suffix List)."),
+            col("suffix", pa.string(), "url, email: public suffix."),
+            col("extension", pa.string(), "url: file extension of the path (jpg, zip ...)."),
+            col("network", pa.string(), "url: `clearnet`, `tor` (.onion) or `i2p`."),
+            col("defanged", pa.bool_(), "Written defanged (hxxp, [.], [at] ...)."),
+        ]
+    ),
 )
 
 SNAPSHOTS = Table(
@@ -355,7 +440,17 @@ EVENT_TABLES = Table(
 
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (META, SOURCES, COVERAGE, IMPORTS, QUARANTINE, POSTS, SNAPSHOTS, EVENT_TABLES)
+    for t in (
+        META,
+        SOURCES,
+        COVERAGE,
+        IMPORTS,
+        QUARANTINE,
+        POSTS,
+        INDICATORS,
+        SNAPSHOTS,
+        EVENT_TABLES,
+    )
 }
 
 

@@ -11,6 +11,8 @@ This class is the public Python API; the CLI and the web app only call it.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -21,9 +23,14 @@ from typing import Any
 import pyarrow as pa
 
 from groundswell import config as config_mod
+from groundswell.analysis.indicators import IndicatorQuery
+from groundswell.analysis.indicators import query as query_indicators
 from groundswell.coverage import merge_spans
+from groundswell.enrich import Enricher
+from groundswell.enrich.lexicons import Lexicons
 from groundswell.errors import QueryError, WorkspaceError
 from groundswell.ingest import ImportResult, Progress, run_import
+from groundswell.ingest.reenrich import EnrichProgress, EnrichResult, enrich_store, stale
 from groundswell.sources.base import ImportOptions, get_importer
 from groundswell.store.duckdb import Store, first
 
@@ -127,9 +134,36 @@ class Workspace:
                     force=force,
                     covers=covers,
                     progress=progress,
+                    enricher=self.enricher,
                 )
             )
         return results
+
+    # -- enrichment ------------------------------------------------------------------------
+    @functools.cached_property
+    def enricher(self) -> Enricher:
+        """The enrichment of this workspace (its lexicons from the config)."""
+        return Enricher(Lexicons(self.config.lexicons))
+
+    def enrich(
+        self, *, rebuild: bool = False, progress: EnrichProgress | None = None
+    ) -> EnrichResult:
+        """Enrich the posts whose enrichment is out of date (every post: ``rebuild``)."""
+        workers = self.config.imports.workers or os.cpu_count() or 1
+        return enrich_store(
+            self.store, self.enricher, rebuild=rebuild, workers=workers, progress=progress
+        )
+
+    def stale_posts(self) -> int:
+        """Posts not enriched with the current extractors, detector and lexicons."""
+        return stale(self.store, self.enricher)
+
+    def indicators(self, query: IndicatorQuery | None = None) -> list[dict[str, Any]]:
+        """Indicator counts by group (and period), or occurrences; see IndicatorQuery."""
+        q = query or IndicatorQuery()
+        if q.timezone == "UTC" and self.config.timezone != "UTC":
+            q = dataclasses.replace(q, timezone=self.config.timezone)
+        return query_indicators(self.store.con, q)
 
     def import_table(
         self,

@@ -20,6 +20,8 @@ from groundswell import schema
 from groundswell.ingest.records import Target
 from groundswell.sources.base import Reject
 
+_IND = ", ".join(f'"{c}"' for c in schema.INDICATORS.columns)
+
 
 @dataclass
 class MergeCounts:
@@ -31,18 +33,31 @@ class MergeCounts:
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
-def merge(con: duckdb.DuckDBPyConnection, target: Target, batch: pa.Table) -> MergeCounts:
-    """Merge ``batch`` (already in the target's schema) into the target's table."""
+def merge(
+    con: duckdb.DuckDBPyConnection,
+    target: Target,
+    batch: pa.Table,
+    indicators: pa.Table | None = None,
+) -> MergeCounts:
+    """Merge ``batch`` (already in the target's schema) into the target's table. Posts bring
+    their ``indicators`` (with ``_row``, the index of their post in ``batch``): those of new and
+    updated posts are stored, replacing an updated post's old ones."""
     seq = batch.append_column("_seq", pa.array(range(batch.num_rows), pa.int64()))
     con.register("batch_in", seq)
+    if indicators is not None:
+        con.register("ind_in", indicators)
     try:
-        return _merge(con, target, batch.num_rows)
+        return _merge(con, target, batch.num_rows, indicators is not None)
     finally:
         con.unregister("batch_in")
+        if indicators is not None:
+            con.unregister("ind_in")
         con.execute("DROP TABLE IF EXISTS stage")
 
 
-def _merge(con: duckdb.DuckDBPyConnection, target: Target, rows: int) -> MergeCounts:
+def _merge(
+    con: duckdb.DuckDBPyConnection, target: Target, rows: int, with_indicators: bool
+) -> MergeCounts:
     table = target.table
     name, key = table.name, table.key
     keys = ", ".join(f'"{k}"' for k in key)
@@ -53,7 +68,9 @@ def _merge(con: duckdb.DuckDBPyConnection, target: Target, rows: int) -> MergeCo
                (SELECT count(*) FROM batch_in b SEMI JOIN "{name}" p ON {on})""").fetchall()
     columns = ", ".join(f'"{c}"' for c in table.columns)
     if not repeats and not known:  # the common case of a first import: append
-        con.execute(f'INSERT INTO "{name}" SELECT {columns} FROM batch_in')
+        con.execute(f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM batch_in')
+        if with_indicators:
+            con.execute(f"INSERT INTO indicators ({_IND}) SELECT {_IND} FROM ind_in")
         return MergeCounts(new=rows, spans=_spans(con, "batch_in") if posts else {})
 
     same = " AND ".join(f'b."{c}" IS NOT DISTINCT FROM p."{c}"' for c in target.content)
@@ -74,7 +91,7 @@ def _merge(con: duckdb.DuckDBPyConnection, target: Target, rows: int) -> MergeCo
     )
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE stage AS
-        SELECT b.* EXCLUDE (_seq){first},
+        SELECT b.*{first},
           CASE WHEN p."{key[0]}" IS NULL THEN 'new'
                WHEN {collision} THEN 'collision'
                WHEN {same} THEN 'unchanged'
@@ -99,13 +116,19 @@ def _merge(con: duckdb.DuckDBPyConnection, target: Target, rows: int) -> MergeCo
         match = " AND ".join(f'"{name}"."{k}" = s."{k}"' for k in key)
         con.execute(f"""DELETE FROM "{name}" WHERE EXISTS (
             SELECT 1 FROM stage s WHERE s._status = 'updated' AND {match})""")
+        if posts:
+            con.execute("""DELETE FROM indicators WHERE post_uid IN (
+                SELECT uid FROM stage WHERE _status = 'updated')""")
     if out.new or out.updated:
         kept = ", ".join(
             "coalesce(_old_first, first_import_id)" if c == "first_import_id" else f'"{c}"'
             for c in table.columns
         )
-        con.execute(f"""INSERT INTO "{name}" SELECT {kept} FROM stage
+        con.execute(f"""INSERT INTO "{name}" ({columns}) SELECT {kept} FROM stage
                         WHERE _status IN ('new', 'updated')""")
+        if with_indicators:
+            con.execute(f"""INSERT INTO indicators ({_IND}) SELECT {_IND} FROM ind_in
+                SEMI JOIN stage s ON ind_in._row = s._seq AND s._status IN ('new', 'updated')""")
     if posts:
         out.spans = _spans(con, "stage")
     return out

@@ -13,26 +13,34 @@ block by block, and merged in file order, so the result is the same as in-proces
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
-import warnings
-from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from groundswell import provenance
 from groundswell.config import ImportSettings
+from groundswell.enrich import Enricher
 from groundswell.errors import GroundswellError, HostileInputError, ImportError_
 from groundswell.ingest.merge import merge
-from groundswell.ingest.records import POSTS, TARGETS, Part, Validator, parse_block, parts
+from groundswell.ingest.records import (
+    POSTS,
+    TARGETS,
+    Part,
+    Validator,
+    enrich_part,
+    parse_block,
+    parts,
+)
 from groundswell.provenance import ImportResult
 from groundswell.sources.base import Importer, JsonLinesImporter, ReadContext, SourceInfo
 from groundswell.store.duckdb import Store
+from groundswell.workers import in_order
 
 Progress = Callable[[int, int, int], None]  # records read, bytes read, total bytes
 PARALLEL_MIN_BYTES = 16 << 20  # smaller files are parsed in-process
@@ -51,6 +59,7 @@ class Pipeline:
         *,
         strict: bool = False,
         progress: Progress | None = None,
+        enricher: Enricher | None = None,
     ) -> None:
         self.store = store
         self.importer = importer
@@ -58,6 +67,7 @@ class Pipeline:
         self.strict = strict
         self.progress = progress
         self.target = TARGETS[importer.target]
+        self.enricher = enricher if self.target is POSTS else None
         self.validator = Validator.for_run(importer.target, importer.name, settings)
         self.workers = settings.workers or os.cpu_count() or 1
         self.spans: dict[str, tuple[int, int]] = {}  # source -> (first, last) µs stored
@@ -108,43 +118,44 @@ class Pipeline:
         return result
 
     def _parts(self, path: Path, ctx: ReadContext, import_id: int) -> Iterator[Part]:
+        """Validated, enriched parts: parsed and enriched by worker processes for large
+        line-based files, enriched by them for other large files, all in-process otherwise."""
         imp = self.importer
-        if (
-            isinstance(imp, JsonLinesImporter)
-            and imp.chunkable
-            and self.workers > 1
-            and path.stat().st_size >= PARALLEL_MIN_BYTES
-        ):
+        big = self.workers > 1 and path.stat().st_size >= PARALLEL_MIN_BYTES
+        if big and isinstance(imp, JsonLinesImporter) and imp.chunkable:
             yield from self._parallel_parts(imp, path, ctx, import_id)
+            return
+        size = min(self.settings.batch_size, PART_ROWS)
+        read = parts(imp.read(path, ctx), self.validator, self.target, import_id, size)
+        if big and self.enricher is not None:
+            yield from self._in_pool(
+                lambda pool: (pool.submit(enrich_part, part, self.enricher) for part in read)
+            )
         else:
-            size = min(self.settings.batch_size, PART_ROWS)
-            yield from parts(imp.read(path, ctx), self.validator, self.target, import_id, size)
+            for part in read:
+                yield enrich_part(part, self.enricher)
+
+    def _in_pool(
+        self, jobs: Callable[[ProcessPoolExecutor], Iterator[Future[Part]]]
+    ) -> Iterator[Part]:
+        if self.enricher is not None:
+            self.enricher.warm()  # compiled once here, shared by the forked workers
+        yield from in_order(self.workers, jobs)
 
     def _parallel_parts(
         self, imp: JsonLinesImporter, path: Path, ctx: ReadContext, import_id: int
     ) -> Iterator[Part]:
-        """Blocks of lines are read here and parsed by worker processes, in file order; at
-        most two blocks per worker are in flight."""
+        """Blocks of lines are read here and parsed (and enriched) by worker processes."""
         imp.prepare(path)
         limit_mb = ctx.settings.max_record_mb
-        pending: deque[Future[Part]] = deque()
-        with _worker_pool(self.workers) as pool:
-            try:
-                for block in imp.blocks(path, ctx):
-                    pending.append(
-                        pool.submit(parse_block, imp, block, limit_mb, self.validator, import_id)
-                    )
-                    if len(pending) >= 2 * self.workers:
-                        yield pending.popleft().result()
-                while pending:
-                    yield pending.popleft().result()
-            except GroundswellError:  # the file broke: keep what was read before the break
-                while pending:
-                    yield pending.popleft().result()
-                raise
-            finally:  # stopped early (strict, interrupted): drop the blocks not yet parsed
-                for f in pending:
-                    f.cancel()
+        yield from self._in_pool(
+            lambda pool: (
+                pool.submit(
+                    parse_block, imp, block, limit_mb, self.validator, import_id, self.enricher
+                )
+                for block in imp.blocks(path, ctx)
+            )
+        )
 
     def _stream(self, path: Path, ctx: ReadContext, result: ImportResult) -> None:
         """Gather parts into batches; a writer thread merges each batch while the next is
@@ -233,9 +244,9 @@ class Pipeline:
         if self.target is POSTS:
             self._register_sources(sources, result)
         rejects = [r for part in batch for r in part.rejects]
-        tables = [part.table for part in batch if part.table is not None]
+        tables, indicators = _combine(batch)
         if tables:
-            counts = merge(con, self.target, pa.concat_tables(tables))
+            counts = merge(con, self.target, pa.concat_tables(tables), indicators)
             result.records_new += counts.new
             result.records_updated += counts.updated
             result.records_unchanged += counts.unchanged
@@ -299,16 +310,23 @@ class Pipeline:
         provenance.finish(self.store, result)
 
 
-def _worker_pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes by fork: spawn and forkserver would re-run the caller's ``__main__``,
-    which breaks scripts without a main guard. Forking is safe here because the pool forks
-    all its workers at the first submit, before this import's writer thread exists; the only
-    other threads are DuckDB's idle workers, and the children never touch DuckDB."""
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-    with warnings.catch_warnings():  # Python 3.12+ warns about fork in threaded processes
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pool.submit(int).result()  # start every worker now
-    return pool
+def _combine(batch: list[Part]) -> tuple[list[pa.Table], pa.Table | None]:
+    """The parts' tables, and their indicators with ``_row`` counted across the batch."""
+    tables: list[pa.Table] = []
+    indicators: list[pa.Table] = []
+    offset = 0
+    for part in batch:
+        if part.table is None:
+            continue
+        if part.indicators is not None:
+            ind = part.indicators
+            if offset:
+                i = ind.schema.get_field_index("_row")
+                ind = ind.set_column(i, "_row", pc.add(ind.column(i), offset))
+            indicators.append(ind)
+        tables.append(part.table)
+        offset += part.table.num_rows
+    return tables, (pa.concat_tables(indicators) if indicators else None)
 
 
 def run_import(
@@ -321,6 +339,9 @@ def run_import(
     force: bool = False,
     covers: tuple[datetime, datetime] | None = None,
     progress: Progress | None = None,
+    enricher: Enricher | None = None,
 ) -> ImportResult:
-    pipeline = Pipeline(store, importer, settings, strict=strict, progress=progress)
+    pipeline = Pipeline(
+        store, importer, settings, strict=strict, progress=progress, enricher=enricher
+    )
     return pipeline.run(path, force=force, covers=covers)

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from groundswell import schema
 from groundswell.config import ImportSettings
+from groundswell.enrich import ENRICHED_COLUMNS, Enricher
 from groundswell.errors import GroundswellError
 from groundswell.ids import post_uid
 from groundswell.sources.base import JsonLinesImporter, Reject, SourceInfo, excerpt
@@ -31,10 +32,12 @@ class Target:
     version: tuple[str, ...] = ()
 
 
-_POST_PROVENANCE = {"uid", "import_id", "first_import_id", "retrieved_at"}
+# Not compared to tell an edit: provenance, and what enrichment derives (a newer enrichment
+# version is not an edit of the post).
+_POST_DERIVED = {"uid", "import_id", "first_import_id", "retrieved_at", *ENRICHED_COLUMNS}
 POSTS = Target(
     schema.POSTS,
-    tuple(c for c in schema.POSTS.columns if c not in _POST_PROVENANCE),
+    tuple(c for c in schema.POSTS.columns if c not in _POST_DERIVED),
     version=(
         "greatest({p}.time, coalesce({p}.edited_at, {p}.time))",
         "coalesce({p}.retrieved_at, TIMESTAMPTZ '1970-01-01')",
@@ -49,6 +52,7 @@ class Part:
     """Validated records as an Arrow table, with the rejects and sources met on the way."""
 
     table: pa.Table | None
+    indicators: pa.Table | None = None  # of posts, once enriched (``_row``: the post's row)
     rejects: list[Reject] = field(default_factory=list)
     sources: list[SourceInfo] = field(default_factory=list)
     read: int = 0  # items read, good and bad
@@ -181,14 +185,23 @@ def parts(
         yield part
 
 
+def enrich_part(part: Part, enricher: Enricher | None) -> Part:
+    """The part with its posts enriched and their indicators attached (worker-safe)."""
+    if enricher is None or part.table is None:
+        return part
+    part.table, part.indicators = enricher.enrich(part.table)
+    return part
+
+
 def parse_block(
     importer: JsonLinesImporter,
     block: Block,
     limit_mb: float,
     validator: Validator,
     import_id: int,
+    enricher: Enricher | None = None,
 ) -> Part:
-    """Worker-process entry: one block of lines to one validated part."""
+    """Worker-process entry: one block of lines to one validated (and enriched) part."""
     target = TARGETS[importer.target]
     items = importer.parse_block(block, limit_mb)
     out = list(parts(items, validator, target, import_id, size=1 << 62))
@@ -199,4 +212,4 @@ def parse_block(
         part.rejects += extra.rejects
         part.sources += extra.sources
         part.read += extra.read
-    return part
+    return enrich_part(part, enricher)

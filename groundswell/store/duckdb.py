@@ -169,10 +169,36 @@ class Store:
                 hint="upgrade Groundswell: pip install -U groundswell",
             )
         if found < schema.SCHEMA_VERSION:
-            raise WorkspaceError(
-                f"store schema version {found} is older than this Groundswell's "
-                f"({schema.SCHEMA_VERSION})",
-                hint="run `groundswell migrate` to upgrade the workspace",
+            if self.read_only:
+                raise WorkspaceError(
+                    f"store schema version {found} is older than this Groundswell's "
+                    f"({schema.SCHEMA_VERSION})",
+                    hint="run `groundswell migrate` to upgrade the workspace",
+                )
+            self.migrate(found)
+
+    def migrate(self, found: int) -> None:
+        """Bring an older store up to this schema. Every change so far is additive (new tables,
+        new nullable columns), so this is generic: create what is missing."""
+        with self.transaction() as con:
+            for table in schema.TABLES.values():
+                con.execute(schema.ddl(table))
+                have = {
+                    r[0]
+                    for r in con.execute(
+                        "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                        [table.name],
+                    ).fetchall()
+                }
+                for f in table.schema:
+                    if f.name not in have:
+                        con.execute(
+                            f'ALTER TABLE "{table.name}" ADD COLUMN "{f.name}" '
+                            f"{schema.duckdb_type(f.type)}"
+                        )
+            con.execute(
+                "UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                [str(schema.SCHEMA_VERSION)],
             )
 
     # -- use -----------------------------------------------------------------------------

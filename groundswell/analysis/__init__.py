@@ -1,0 +1,1 @@
+"""Analyses over the store: indicator counts now; metrics, anomalies and actors later."""

@@ -1,0 +1,182 @@
+"""Enrichment: what every post gets once, at import, so analyses never re-parse text.
+
+:class:`Enricher` is a pure function of an Arrow batch of posts (and the workspace's lexicons):
+it returns the batch with the enrichment columns filled (``language``, ``language_confidence``,
+``script``, ``content_hash``, ``simhash``, ``enriched``) and the batch's ``indicators`` rows.
+It is picklable, so worker processes run it on the batches they parse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from groundswell import schema
+from groundswell.enrich import indicators as ind
+from groundswell.enrich import language
+from groundswell.enrich.indicators.base import Found, Post
+from groundswell.enrich.indicators import urls
+from groundswell.enrich.lexicons import Lexicons
+from groundswell.enrich.text import content_hash, simhashes
+
+__all__ = ["ENRICHED_COLUMNS", "ENRICH_VERSION", "Enricher", "find_indicators"]
+
+ENRICH_VERSION = 1  # bump whenever an extractor's output changes
+ENRICHED_COLUMNS = (
+    "language",
+    "language_confidence",
+    "script",
+    "content_hash",
+    "simhash",
+    "enriched",
+)
+_IND = schema.INDICATORS.schema
+
+
+def find_indicators(
+    text: str, *, platform: str | None = None, lexicons: Lexicons | None = None
+) -> list[Found]:
+    """Every indicator in one text (extractors and lexicon hits), in text order."""
+    found = ind.extract(text, platform)
+    if lexicons is not None:
+        found += lexicons.match(text)
+    found.sort(key=lambda f: (f.start or 0, f.end or 0))
+    return found
+
+
+class Enricher:
+    """Enriches batches of posts for one workspace (its lexicons)."""
+
+    def __init__(self, lexicons: Lexicons | None = None) -> None:
+        self.lexicons = lexicons if lexicons is not None else Lexicons({})
+
+    @property
+    def version(self) -> str:
+        """Recorded per post in ``enriched``: extractors, detector and lexicons."""
+        return f"{ENRICH_VERSION}.{language.DETECTOR_VERSION}.{self.lexicons.fingerprint}"
+
+    def warm(self) -> None:
+        """Compile and load everything now (before worker processes fork, so they share it)."""
+        ind.scanner()
+        language.detect(["warm up"])
+
+    def enrich(self, posts: pa.Table) -> tuple[pa.Table, pa.Table]:
+        """The posts with their enrichment columns set, and their indicator rows (in the
+        ``indicators`` schema plus ``_row``, the index of each row's post in ``posts``)."""
+        n = posts.num_rows
+        cols = posts.select(
+            ["uid", "source_id", "time", "title", "text", "quotes", "links", "language"]
+        ).to_pydict()
+        texts = [t or "" for t in cols["text"]]
+        titles = [t or "" for t in cols["title"]]
+        platforms = [s.split(":", 1)[0] for s in cols["source_id"]]
+        body = ind.extract_batch([Post(t, p) for t, p in zip(texts, platforms, strict=True)])
+        heads = ind.extract_batch([Post(t, p) for t, p in zip(titles, platforms, strict=True)])
+        rows = _Rows()
+        lex = self.lexicons
+        for i in range(n):
+            uid, sid, time = cols["uid"][i], cols["source_id"][i], cols["time"][i]
+            text = texts[i]
+            spans = _quote_spans(cols["quotes"][i])
+            found = body[i] + lex.match(text) if text else body[i]
+            for f in found:
+                rows.add(i, uid, sid, time, "text", f, text, spans)
+            if titles[i]:
+                for f in heads[i] + lex.match(titles[i]):
+                    rows.add(i, uid, sid, time, "title", f, titles[i], None)
+            links = cols["links"][i]
+            if links:
+                seen = {f.value for f in body[i] if f.kind == "url"}
+                for href in links:
+                    h = urls.href_indicator(href)
+                    if h is not None and h.value not in seen:
+                        seen.add(h.value)
+                        rows.add(i, uid, sid, time, "href", h, "", None)
+        detected = language.detect(
+            [f"{h}\n{t}" if h else t for h, t in zip(titles, texts, strict=True)]
+        )
+        declared = cols["language"]
+        langs, confs, scripts = [], [], []
+        for decl, (lang, conf, script) in zip(declared, detected, strict=True):
+            if decl and decl != "und":
+                langs.append(decl)
+                confs.append(None)
+            else:
+                langs.append(lang)
+                confs.append(None if lang is None else float(conf or 0.0))
+            scripts.append(script)
+        basis = [t or h for t, h in zip(texts, titles, strict=True)]
+        out = posts
+        for name, values in (
+            ("language", langs),
+            ("language_confidence", confs),
+            ("script", scripts),
+            ("content_hash", [content_hash(b) if b else None for b in basis]),
+            ("simhash", simhashes(basis)),
+            ("enriched", [self.version] * n),
+        ):
+            idx = out.schema.get_field_index(name)
+            out = out.set_column(
+                idx, out.schema.field(idx), pa.array(values, out.schema.field(idx).type)
+            )
+        return out, rows.table()
+
+
+def _quote_spans(quotes: list[dict[str, Any]] | None) -> list[tuple[int, int]] | None:
+    if not quotes:
+        return None
+    return sorted((q["start"], q["end"]) for q in quotes if q["start"] is not None)
+
+
+def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
+    return any(s <= pos < e for s, e in spans)
+
+
+class _Rows:
+    """Indicator rows gathered column by column."""
+
+    def __init__(self) -> None:
+        self.cols: dict[str, list[Any]] = {f.name: [] for f in _IND}
+        self.rows: list[int] = []
+
+    def add(
+        self,
+        row: int,
+        uid: int,
+        sid: str,
+        time: Any,
+        field: str,
+        f: Found,
+        text: str,
+        spans: list[tuple[int, int]] | None,
+    ) -> None:
+        c = self.cols
+        self.rows.append(row)
+        c["post_uid"].append(uid)
+        c["source_id"].append(sid)
+        c["time"].append(time)
+        c["field"].append(field)
+        c["kind"].append(f.kind)
+        c["subkind"].append(f.subkind)
+        c["value"].append(f.value)
+        if f.start is None:
+            c["raw"].append(None)
+            c["in_quote"].append(None)
+        else:
+            c["raw"].append(text[f.start : f.end])
+            c["in_quote"].append(bool(spans) and _inside(spans, f.start))  # type: ignore[arg-type]
+        c["start"].append(f.start)
+        c["end"].append(f.end)
+        c["validity"].append(f.validity)
+        c["amount"].append(f.amount)
+        c["host"].append(f.host)
+        c["domain"].append(f.domain)
+        c["suffix"].append(f.suffix)
+        c["extension"].append(f.extension)
+        c["network"].append(f.network)
+        c["defanged"].append(f.defanged)
+
+    def table(self) -> pa.Table:
+        t = pa.Table.from_pydict(self.cols, schema=_IND)
+        return t.append_column("_row", pa.array(self.rows, pa.int64()))

@@ -1,0 +1,144 @@
+"""Named keyword lexicons, matched with Aho-Corasick over case- and diacritic-folded text.
+
+In the workspace config::
+
+    [lexicons]
+    covid = ["covid*", "corona*", "lockdown", "quarantaine", "疫情", "新冠", "коронавирус*",
+             "karantina"]
+
+- A term matches case- and diacritic-insensitively (``Quarantäne`` = ``quarantane``; ``й`` is
+  kept apart from ``и``).
+- In spaced scripts a term matches whole words: ``lockdown`` does not match ``lockdowns``;
+  ``*`` at the end (or start) of a term allows any continuation (``corona*`` matches
+  ``coronavirus``) and the reported span covers the whole word.
+- A term with Chinese or Japanese characters matches as a substring (those scripts have no
+  spaces): ``疫情`` matches inside ``新冠疫情期间``.
+- Multi-word terms (``paid partnership``) match with single spaces between the words.
+
+Every lexicon hit is an indicator of kind ``lexicon``: ``subkind`` is the lexicon's name,
+``value`` the term as configured, ``text[start:end]`` the words that matched.
+
+A built-in lexicon, ``disclosure``, holds sponsorship and advertising disclosure markers in
+several languages; a workspace lexicon of the same name replaces it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import ahocorasick
+
+from groundswell.enrich.indicators.base import Found
+from groundswell.enrich.text import fold
+
+DISCLOSURE = (
+    "#ad", "#ads", "#advert", "#advertisement", "#sponsored", "#sponsor", "#spon",
+    "#partner", "#paidpartnership", "paid partnership", "sponsored by", "sponsored post",
+    "in partnership with", "#collab", "#gifted", "gifted by",
+    "#reclame", "#samenwerking", "#gesponsord", "in samenwerking met", "gesponsord door",
+    "#werbung", "#anzeige", "#iklan", "#berbayar", "#endorse", "#endorsement", "dibayar oleh",
+    "#реклама", "реклама", "на правах рекламы", "спонсор*",
+    "广告", "合作", "推广", "赞助", "#广告#",
+)  # fmt: skip
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_WORD_TAIL = re.compile(r"[^\W_]*")
+_WORD_HEAD = re.compile(r"[^\W_]*$")
+
+
+def _wordy(c: str) -> bool:
+    """A character that continues a word in spaced scripts (CJK characters do not)."""
+    return c.isalnum() and not _CJK.match(c)
+
+
+@dataclass(frozen=True)
+class Term:
+    lexicon: str
+    entry: str  # as configured
+    prefix: bool  # "corona*": any continuation
+    suffix: bool  # "*virus": any beginning
+    substring: bool  # CJK: no word boundaries
+
+
+class Lexicons:
+    """The compiled lexicons of a workspace (picklable: rebuilt from ``spec`` when unpickled)."""
+
+    def __init__(self, spec: Mapping[str, Sequence[str]], builtin: bool = True) -> None:
+        lexicons = {"disclosure": list(DISCLOSURE)} if builtin else {}
+        lexicons.update({k: list(v) for k, v in spec.items()})
+        self.spec = lexicons
+        self.auto = ahocorasick.Automaton()
+        terms: dict[str, list[Term]] = {}
+        for name, entries in lexicons.items():
+            for entry in entries:
+                core = entry.strip().strip("*")
+                key = " ".join(fold(core).split())
+                if not key:
+                    continue
+                t = Term(
+                    name,
+                    entry,
+                    prefix=entry.strip().endswith("*"),
+                    suffix=entry.strip().startswith("*"),
+                    substring=bool(_CJK.search(core)),
+                )
+                terms.setdefault(key, []).append(t)
+        for key, ts in terms.items():
+            self.auto.add_word(key, (len(key), ts))
+        if terms:
+            self.auto.make_automaton()
+        self.empty = not terms
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, list[str]], bool]]:
+        return (Lexicons, (self.spec, False))
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever a lexicon changes (recorded with the enrichment version)."""
+        blob = json.dumps(self.spec, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.blake2b(blob, digest_size=4).hexdigest()
+
+    def match(self, text: str) -> list[Found]:
+        """Every lexicon hit in ``text``, once per (lexicon, span)."""
+        if self.empty or not text:
+            return []
+        folded = fold(text)
+        if "  " in folded:  # multi-word terms are stored with single spaces
+            return self._match_spaced(text, folded)
+        return self._hits(text, folded, None)
+
+    def _match_spaced(self, text: str, folded: str) -> list[Found]:
+        # collapse runs of spaces, keeping a map back to the original offsets
+        kept = [i for i, c in enumerate(folded) if c != " " or i == 0 or folded[i - 1] != " "]
+        squeezed = "".join(folded[i] for i in kept)
+        return self._hits(text, squeezed, kept)
+
+    def _hits(self, text: str, folded: str, where: list[int] | None) -> list[Found]:
+        out: list[Found] = []
+        seen: set[tuple[str, int, int]] = set()
+        n = len(folded)
+        for last, (length, terms) in self.auto.iter(folded):
+            start, end = last - length + 1, last + 1
+            for t in terms:
+                s, e = start, end
+                if not t.substring:
+                    if t.suffix:
+                        s = _WORD_HEAD.search(folded, 0, s).start()  # type: ignore[union-attr]
+                    elif s > 0 and _wordy(folded[s - 1]) and _wordy(folded[s]):
+                        continue
+                    if t.prefix:
+                        e = _WORD_TAIL.match(folded, e).end()  # type: ignore[union-attr]
+                    elif e < n and _wordy(folded[e]) and _wordy(folded[e - 1]):
+                        continue
+                if where is not None:
+                    s, e = where[s], where[e - 1] + 1
+                key = (t.lexicon, s, e)
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(Found("lexicon", t.entry, s, e, subkind=t.lexicon))
+        return out

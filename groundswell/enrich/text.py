@@ -1,0 +1,135 @@
+"""Text normalisation shared by lexicon matching and the duplicate signatures.
+
+- :func:`fold` lower-cases and strips diacritics *one character for one character*, so offsets
+  into the folded text are offsets into the original (``é`` -> ``e``, ``Ё`` -> ``е``,
+  full-width ``Ｃ`` -> ``c``; ``й`` stays, as it is a letter of its own in Russian).
+- :func:`content_hash` is a 64-bit hash of the NFKC-casefolded text with whitespace collapsed:
+  equal for copies that differ only in case, spacing or compatibility forms.
+- :func:`simhashes` computes 64-bit SimHash signatures over token bigrams (CJK characters count
+  as tokens), for a batch at once; near-duplicates differ in few bits (Hamming distance).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections.abc import Sequence
+
+import numpy as np
+import xxhash
+
+_KEEP = {"й", "Й"}  # NFKD would strip the breve: a different letter, not an accent
+
+
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in range(0x80, 0x3000):
+        c = chr(cp)
+        if c in _KEEP:
+            table[cp] = c.lower()
+            continue
+        base = "".join(
+            ch for ch in unicodedata.normalize("NFKD", c) if not unicodedata.combining(ch)
+        )
+        low = base.lower()
+        if len(low) == 1 and low != c:
+            table[cp] = low
+    for cp in range(0x41, 0x5B):  # for the texts that str.lower() would lengthen
+        table[cp] = chr(cp + 32)
+    for cp in range(0xFF01, 0xFF5F):  # full-width ASCII forms
+        table[cp] = chr(cp - 0xFEE0).lower()
+    for cp in (0x2000, 0x2002, 0x2003, 0x2009, 0x200A, 0x202F, 0x205F, 0x3000, 0xA0, 0x0A, 0x09):
+        table[cp] = " "
+    return table
+
+
+_FOLD = _fold_table()
+
+
+def fold(text: str) -> str:
+    """Lower-case, diacritics and width folded, same length as ``text``."""
+    if text.isascii():
+        return text.lower()
+    return text.lower().translate(_FOLD) if _same_length_lower(text) else text.translate(_FOLD)
+
+
+def _same_length_lower(text: str) -> bool:
+    # str.lower() changes the length of a few characters (İ -> i̇); the table alone is then used
+    return len(text.lower()) == len(text)
+
+
+def normalise(text: str) -> str:
+    """The text the content hash is taken of."""
+    if text.isascii():
+        return " ".join(text.lower().split())
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def content_hash(text: str) -> int:
+    """Signed 64-bit xxh3 of :func:`normalise` (a DuckDB BIGINT)."""
+    return xxhash.xxh3_64_intdigest(normalise(text).encode("utf-8", "surrogatepass")) - (1 << 63)
+
+
+# Tokens for the signatures, taken from the folded UTF-8 bytes: ASCII punctuation separates
+# tokens; each CJK character (3-byte sequences led by E3..E9: kana, CJK ideographs) is a token.
+_PUNCT = bytes(32 if (c < 0x80 and not chr(c).isalnum()) else c for c in range(256))
+_CJK = re.compile(rb"[\xe3-\xe9]")
+_CJK_TOKEN = re.compile(rb"[\xe3-\xe9][\x80-\xbf][\x80-\xbf]|[^\x00-\x20\xe3-\xe9]+")
+SIMHASH_CHARS = 4000  # signatures look at the first this many characters
+MAX_FEATURES = 255  # token bigrams per text at most (byte-wide counters)
+_LANES = np.uint64(0x0101010101010101)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+
+
+def tokens(text: str) -> list[bytes]:
+    """The signature tokens of ``text``."""
+    b = fold(text[:SIMHASH_CHARS]).encode("utf-8", "surrogatepass").translate(_PUNCT)
+    if _CJK.search(b):
+        return _CJK_TOKEN.findall(b)
+    return b.split()
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads the combined token hashes over all 64 bits."""
+    h = (h ^ (h >> np.uint64(30))) * _M1
+    h = (h ^ (h >> np.uint64(27))) * _M2
+    return h ^ (h >> np.uint64(31))
+
+
+def simhashes(texts: Sequence[str]) -> list[int | None]:
+    """Signed 64-bit SimHash of each text over its token bigrams (the token itself for a
+    one-token text); None for texts without a token. Tokens are hashed with CRC-32, bigrams
+    mixed to 64 bits; the counting is vectorised over the whole batch."""
+    out: list[int | None] = [None] * len(texts)
+    hashes: list[int] = []
+    counts: list[int] = []
+    crc = zlib.crc32
+    for t in texts:
+        toks = tokens(t)[: MAX_FEATURES + 1]
+        hashes.extend(map(crc, toks))
+        counts.append(len(toks))
+    if not hashes:
+        return out
+    with np.errstate(over="ignore"):
+        th = np.array(hashes, dtype=np.uint64)
+        n = np.asarray(counts)
+        own = np.repeat(np.arange(len(texts)), n)
+        nxt = np.r_[th[1:], np.uint64(0)]
+        pair = np.r_[own[1:] == own[:-1], False]  # token i and i+1 belong to one text
+        keep = pair | (n[own] == 1)  # a one-token text keeps its token as the feature
+        feats = _mix(np.where(pair, (th << np.uint64(32)) | nxt, th))[keep]
+        fowner = own[keep]
+        seg = np.flatnonzero(np.r_[True, fowner[1:] != fowner[:-1]])
+        total = np.diff(np.r_[seg, len(feats)])
+        # SWAR: bit j of every byte, summed per text in byte-wide counters (<= 255 features)
+        ones = np.empty((len(seg), 64), np.uint8)
+        for j in range(8):
+            lanes = np.add.reduceat((feats >> np.uint64(j)) & _LANES, seg)
+            ones[:, j::8] = lanes.view(np.uint8).reshape(-1, 8)
+        signs = (2 * ones.astype(np.int32) > total[:, None]).astype(np.uint8)
+        packed = np.packbits(signs, axis=1, bitorder="little").view(np.int64).ravel()
+    for i, sig in zip(fowner[seg].tolist(), packed.tolist(), strict=True):
+        out[i] = sig
+    return out

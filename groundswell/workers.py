@@ -1,0 +1,51 @@
+"""Worker processes for CPU-bound batch work (parsing, enrichment), with results in order."""
+
+from __future__ import annotations
+
+import multiprocessing
+import warnings
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TypeVar
+
+from groundswell.errors import GroundswellError
+
+T = TypeVar("T")
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes by fork: spawn and forkserver would re-run the caller's ``__main__``,
+    which breaks scripts without a main guard. Forking is safe here because the pool forks
+    all its workers at the first submit, before the caller starts its writer thread; the only
+    other threads are DuckDB's idle workers, and the children never touch DuckDB."""
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    with warnings.catch_warnings():  # Python 3.12+ warns about fork in threaded processes
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pool.submit(int).result()  # start every worker now
+    return pool
+
+
+def in_order(
+    workers: int, jobs: Callable[[ProcessPoolExecutor], Iterator[Future[T]]]
+) -> Iterator[T]:
+    """The results of the jobs that ``jobs`` submits to a fresh pool, in submission order,
+    with at most two jobs per worker in flight. When the job source fails with a
+    GroundswellError (a file broke half-way), the results of the jobs already submitted are
+    still yielded before the error is raised."""
+    pending: deque[Future[T]] = deque()
+    with worker_pool(workers) as pool:
+        try:
+            for job in jobs(pool):
+                pending.append(job)
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        except GroundswellError:
+            while pending:
+                yield pending.popleft().result()
+            raise
+        finally:  # stopped early (strict, interrupted): drop the jobs not yet done
+            for f in pending:
+                f.cancel()
