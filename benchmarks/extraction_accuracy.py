@@ -13,14 +13,17 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from groundswell.enrich import evaluate
-from groundswell.enrich.indicators import Found, extract
+from groundswell.enrich import evaluate, find_indicators
+from groundswell.enrich.indicators import Found
+from groundswell.enrich.lexicons import Lexicons
 
 CASES = Path(__file__).resolve().parent.parent / "tests" / "cases" / "indicators"
 
 
 def run(case: dict[str, Any]) -> list[Found]:
-    return extract(case["text"], case.get("platform"))
+    """Extractors, plus lexicon hits for the case's lexicons (and the built-in one)."""
+    lexicons = Lexicons(case["lexicons"]) if "lexicons" in case else None
+    return find_indicators(case["text"], platform=case.get("platform"), lexicons=lexicons)
 
 
 def main() -> int:

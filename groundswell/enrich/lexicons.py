@@ -45,9 +45,9 @@ DISCLOSURE = (
     "广告", "合作", "推广", "赞助", "#广告#",
 )  # fmt: skip
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
-_WORD_TAIL = re.compile(r"[^\W_]*")
-_WORD_HEAD = re.compile(r"[^\W_]*$")
+_CJK_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_CJK = re.compile(f"[{_CJK_CLASS}]")
+_WORD_TAIL = re.compile(f"[^\\W_{_CJK_CLASS}]*")  # the rest of a word in a spaced script
 
 
 def _wordy(c: str) -> bool:
@@ -127,7 +127,8 @@ class Lexicons:
                 s, e = start, end
                 if not t.substring:
                     if t.suffix:
-                        s = _WORD_HEAD.search(folded, 0, s).start()  # type: ignore[union-attr]
+                        while s > 0 and _wordy(folded[s - 1]):
+                            s -= 1
                     elif s > 0 and _wordy(folded[s - 1]) and _wordy(folded[s]):
                         continue
                     if t.prefix:

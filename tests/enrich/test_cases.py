@@ -8,15 +8,18 @@ from typing import Any
 
 import pytest
 
-from groundswell.enrich import evaluate
-from groundswell.enrich.indicators import Found, extract
+from groundswell.enrich import evaluate, find_indicators
+from groundswell.enrich.indicators import Found
+from groundswell.enrich.lexicons import Lexicons
 
 CASES = Path(__file__).parent.parent / "cases" / "indicators"
 FILES = sorted(CASES.glob("*.jsonl"))
 
 
 def run(case: dict[str, Any]) -> list[Found]:
-    return extract(case["text"], case.get("platform"))
+    """Extractors, plus lexicon hits for the case's lexicons (and the built-in one)."""
+    lexicons = Lexicons(case["lexicons"]) if "lexicons" in case else None
+    return find_indicators(case["text"], platform=case.get("platform"), lexicons=lexicons)
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
