@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from groundswell import StoreBusyError, Workspace, WorkspaceError
+from groundswell import StoreBusyError, Workspace, WorkspaceError, schema
 
 T0 = 1_580_000_000
 
@@ -167,9 +167,13 @@ def test_schema_version_is_checked(tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError, match="schema version 99 is newer"):
         Workspace.open(tmp_path / "w")
     with Workspace.init(tmp_path / "v") as ws:
-        ws.store.con.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+        ws.store.con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     with pytest.raises(WorkspaceError, match="groundswell migrate"):
-        Workspace.open(tmp_path / "v")
+        Workspace.open(tmp_path / "v", read_only=True)
+    with Workspace.open(tmp_path / "v") as ws:  # opened for writing: migrated
+        assert ws.sql("SELECT value FROM meta WHERE key = 'schema_version'").to_pylist() == [
+            {"value": str(schema.SCHEMA_VERSION)}
+        ]
 
 
 def test_not_a_workspace_and_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -196,7 +200,6 @@ def test_damaged_store_gives_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_schema_docs_are_generated_from_the_schema() -> None:
-    from groundswell import schema
 
     docs = Path(__file__).parent.parent / "docs" / "schema.md"
     assert docs.read_text() == schema.markdown() + "\n", "run `make docs`"

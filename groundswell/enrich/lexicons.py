@@ -27,7 +27,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
@@ -47,7 +48,8 @@ DISCLOSURE = (
 
 _CJK_CLASS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _CJK = re.compile(f"[{_CJK_CLASS}]")
-_WORD_TAIL = re.compile(f"[^\\W_{_CJK_CLASS}]*")  # the rest of a word in a spaced script
+_WORD = re.compile(f"[^\\W_{_CJK_CLASS}]+")  # a word in a spaced script
+_SPACES = re.compile(" {2,}")
 
 
 def _wordy(c: str) -> bool:
@@ -107,39 +109,69 @@ class Lexicons:
         if self.empty or not text:
             return []
         folded = fold(text)
-        if "  " in folded:  # multi-word terms are stored with single spaces
+        if "  " in folded:  # multi-word terms are stored with single spaces between words
             return self._match_spaced(text, folded)
         return self._hits(text, folded, None)
 
     def _match_spaced(self, text: str, folded: str) -> list[Found]:
-        # collapse runs of spaces, keeping a map back to the original offsets
-        kept = [i for i, c in enumerate(folded) if c != " " or i == 0 or folded[i - 1] != " "]
-        squeezed = "".join(folded[i] for i in kept)
-        return self._hits(text, squeezed, kept)
+        """Runs of spaces collapsed to one; hits mapped back to the original offsets."""
+        points: list[int] = []  # squeezed offsets from which ...
+        removed: list[int] = []  # ... this many characters were removed before them
+        total = 0
+        for m in _SPACES.finditer(folded):
+            total += m.end() - m.start() - 1
+            points.append(m.end() - total)
+            removed.append(total)
 
-    def _hits(self, text: str, folded: str, where: list[int] | None) -> list[Found]:
+        def where(x: int) -> int:
+            k = bisect_right(points, x) - 1
+            return x if k < 0 else x + removed[k]
+
+        return self._hits(text, _SPACES.sub(" ", folded), where)
+
+    def _hits(self, text: str, folded: str, where: Callable[[int], int] | None) -> list[Found]:
         out: list[Found] = []
         seen: set[tuple[str, int, int]] = set()
         n = len(folded)
+        words: _Words | None = None
         for last, (length, terms) in self.auto.iter(folded):
             start, end = last - length + 1, last + 1
             for t in terms:
                 s, e = start, end
                 if not t.substring:
-                    if t.suffix:
-                        while s > 0 and _wordy(folded[s - 1]):
-                            s -= 1
-                    elif s > 0 and _wordy(folded[s - 1]) and _wordy(folded[s]):
+                    # the cheap boundary checks first, the word extensions after
+                    if not t.suffix and s > 0 and _wordy(folded[s - 1]) and _wordy(folded[s]):
                         continue
-                    if t.prefix:
-                        e = _WORD_TAIL.match(folded, e).end()  # type: ignore[union-attr]
-                    elif e < n and _wordy(folded[e]) and _wordy(folded[e - 1]):
+                    if not t.prefix and e < n and _wordy(folded[e]) and _wordy(folded[e - 1]):
                         continue
+                    if t.suffix or t.prefix:
+                        words = words or _Words(folded)
+                        ws, we = words.around(s, e)
+                        s = ws if t.suffix else s
+                        e = we if t.prefix else e
                 if where is not None:
-                    s, e = where[s], where[e - 1] + 1
+                    s, e = where(s), where(e - 1) + 1
                 key = (t.lexicon, s, e)
                 if key in seen:
                     continue
                 seen.add(key)
                 out.append(Found("lexicon", t.entry, s, e, subkind=t.lexicon))
         return out
+
+
+class _Words:
+    """The words (runs of word characters, CJK aside) of a text, to extend a wildcard hit to
+    the whole word in O(log n)."""
+
+    def __init__(self, text: str) -> None:
+        spans = [m.span() for m in _WORD.finditer(text)]
+        self.starts = [a for a, _ in spans]
+        self.ends = [b for _, b in spans]
+
+    def around(self, s: int, e: int) -> tuple[int, int]:
+        """The start of the word holding ``s`` and the end of the word holding ``e - 1``."""
+        i = bisect_right(self.starts, s) - 1
+        ws = self.starts[i] if i >= 0 and self.ends[i] > s else s
+        j = bisect_right(self.starts, e - 1) - 1
+        we = self.ends[j] if j >= 0 and self.ends[j] >= e else e
+        return ws, we

@@ -1,0 +1,79 @@
+"""Folding, the content hash and SimHash signatures."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from groundswell.enrich.text import content_hash, fold, simhashes, tokens
+
+
+def distance(a: int, b: int) -> int:
+    return ((a ^ b) & ((1 << 64) - 1)).bit_count()
+
+
+def test_fold_is_one_for_one() -> None:
+    assert fold("Crème Brûlée") == "creme brulee"
+    assert fold("ЁЛКА мой") == "елка мой"  # й is a letter of its own
+    assert fold("ＣＯＶＩＤ") == "covid"
+    assert fold("İstanbul Straße") == "istanbul straße"
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300)
+def test_fold_keeps_offsets(text: str) -> None:
+    assert len(fold(text)) == len(text)
+
+
+def test_content_hash_ignores_case_spacing_and_width() -> None:
+    a = content_hash("Join the  rally\non Saturday!")
+    assert a == content_hash("join the rally on saturday!")
+    assert a == content_hash("ＪＯＩＮ the rally on Saturday!")
+    assert a != content_hash("join the rally on sunday!")
+    assert -(1 << 63) <= a < (1 << 63)
+
+
+def test_simhash_separates_near_duplicates_from_other_texts() -> None:
+    base = "Everyone should come to the town hall meeting on Friday to talk about the new park"
+    texts = [
+        base,
+        base + " @neighbour",
+        base.replace("Friday", "Thursday"),
+        "The bakery on the corner has a new sourdough and it sells out by nine every morning",
+        "新冠疫情期间请大家注意安全，出门戴口罩，勤洗手",
+        "新冠疫情期间请大家注意安全，出门戴口罩，勤洗手！！",
+        "",
+        "!!!",
+        "word",
+    ]
+    sig = simhashes(texts)
+    assert all(isinstance(s, int) for s in sig[:6]) and sig[6] is None and sig[7] is None
+    assert distance(sig[0], sig[1]) <= 6
+    assert distance(sig[0], sig[2]) <= 12
+    assert distance(sig[0], sig[3]) > 16
+    assert distance(sig[4], sig[5]) == 0  # punctuation is not a token
+    assert sig == simhashes(texts)  # deterministic
+    assert simhashes(texts[3:4]) == sig[3:4]  # independent of the batch
+
+
+def test_cjk_characters_are_tokens() -> None:
+    assert tokens("访问example.com获取") == [
+        "访".encode(),
+        "问".encode(),
+        b"example",
+        b"com",
+        "获".encode(),
+        "取".encode(),
+    ]
+
+
+@given(st.lists(st.text(max_size=200), max_size=20))
+@settings(max_examples=200)
+def test_simhash_never_fails(texts: list[str]) -> None:
+    sig = simhashes(texts)
+    assert len(sig) == len(texts)
+    assert all(s is None or -(1 << 63) <= s < (1 << 63) for s in sig)
+
+
+def test_huge_text_is_capped() -> None:
+    assert simhashes(["word " * 2_000_000])[0] == simhashes(["word " * 1000])[0]
