@@ -15,8 +15,8 @@ import pyarrow as pa
 from groundswell import schema
 from groundswell.enrich import indicators as ind
 from groundswell.enrich import language
-from groundswell.enrich.indicators.base import Found, Post
 from groundswell.enrich.indicators import urls
+from groundswell.enrich.indicators.base import Found, Post
 from groundswell.enrich.lexicons import Lexicons
 from groundswell.enrich.text import content_hash, simhashes
 
@@ -97,7 +97,9 @@ class Enricher:
             [f"{h}\n{t}" if h else t for h, t in zip(titles, texts, strict=True)]
         )
         declared = cols["language"]
-        langs, confs, scripts = [], [], []
+        langs: list[str | None] = []
+        confs: list[float | None] = []
+        scripts: list[str | None] = []
         for decl, (lang, conf, script) in zip(declared, detected, strict=True):
             if decl and decl != "und":
                 langs.append(decl)
