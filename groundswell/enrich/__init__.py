@@ -16,9 +16,9 @@ from groundswell import schema
 from groundswell.enrich import indicators as ind
 from groundswell.enrich import language
 from groundswell.enrich.indicators import urls
-from groundswell.enrich.indicators.base import Found, Post
+from groundswell.enrich.indicators.base import Found
 from groundswell.enrich.lexicons import Lexicons
-from groundswell.enrich.text import content_hash, simhashes
+from groundswell.enrich.text import content_hash, fold, simhashes
 
 __all__ = ["ENRICHED_COLUMNS", "ENRICH_VERSION", "Enricher", "find_indicators"]
 
@@ -65,38 +65,41 @@ class Enricher:
         """The posts with their enrichment columns set, and their indicator rows (in the
         ``indicators`` schema plus ``_row``, the index of each row's post in ``posts``)."""
         n = posts.num_rows
-        cols = posts.select(
-            ["uid", "source_id", "time", "title", "text", "quotes", "links", "language"]
-        ).to_pydict()
-        texts = [t or "" for t in cols["text"]]
-        titles = [t or "" for t in cols["title"]]
-        platforms = [s.split(":", 1)[0] for s in cols["source_id"]]
-        body = ind.extract_batch([Post(t, p) for t, p in zip(texts, platforms, strict=True)])
-        heads = ind.extract_batch([Post(t, p) for t, p in zip(titles, platforms, strict=True)])
+        texts = [t or "" for t in posts.column("text").to_pylist()]
+        titles = [t or "" for t in posts.column("title").to_pylist()]
+        quotes = _sparse(posts.column("quotes"))
+        links = _sparse(posts.column("links"))
+        platform_of = {
+            s: s.split(":", 1)[0] for s in posts.column("source_id").unique().to_pylist()
+        }
+        platforms = [platform_of[s] for s in posts.column("source_id").to_pylist()]
+        body = ind.extract_batch(texts, platforms)
+        heads = ind.extract_batch(titles, platforms)
+        folded = [fold(t) if t else "" for t in texts]
+        lexicon_hits = self.lexicons.match_batch(texts, folded)
         rows = _Rows()
         lex = self.lexicons
         for i in range(n):
-            uid, sid, time = cols["uid"][i], cols["source_id"][i], cols["time"][i]
             text = texts[i]
-            spans = _quote_spans(cols["quotes"][i])
-            found = body[i] + lex.match(text) if text else body[i]
-            for f in found:
-                rows.add(i, uid, sid, time, "text", f, text, spans)
+            found = body[i] + lexicon_hits[i] if lexicon_hits[i] else body[i]
+            if found:
+                spans = _quote_spans(quotes.get(i))
+                for f in found:
+                    rows.add(i, "text", f, text, spans)
             if titles[i]:
                 for f in heads[i] + lex.match(titles[i]):
-                    rows.add(i, uid, sid, time, "title", f, titles[i], None)
-            links = cols["links"][i]
-            if links:
+                    rows.add(i, "title", f, titles[i], None)
+            if i in links:
                 seen = {f.value for f in body[i] if f.kind == "url"}
-                for href in links:
+                for href in links[i]:
                     h = urls.href_indicator(href)
                     if h is not None and h.value not in seen:
                         seen.add(h.value)
-                        rows.add(i, uid, sid, time, "href", h, "", None)
+                        rows.add(i, "href", h, "", None)
         detected = language.detect(
             [f"{h}\n{t}" if h else t for h, t in zip(titles, texts, strict=True)]
         )
-        declared = cols["language"]
+        declared = posts.column("language").to_pylist()
         langs: list[str | None] = []
         confs: list[float | None] = []
         scripts: list[str | None] = []
@@ -108,7 +111,7 @@ class Enricher:
                 langs.append(lang)
                 confs.append(None if lang is None else float(conf or 0.0))
             scripts.append(script)
-        basis = [t or h for t, h in zip(texts, titles, strict=True)]
+        basis = [f or (fold(h) if h else "") for f, h in zip(folded, titles, strict=True)]
         out = posts
         for name, values in (
             ("language", langs),
@@ -119,45 +122,40 @@ class Enricher:
             ("enriched", [self.version] * n),
         ):
             idx = out.schema.get_field_index(name)
-            out = out.set_column(
-                idx, out.schema.field(idx), pa.array(values, out.schema.field(idx).type)
-            )
-        return out, rows.table()
+            field = out.schema.field(idx)
+            out = out.set_column(idx, field, pa.array(values, field.type))
+        return out, rows.table(posts)
+
+
+def _sparse(column: pa.ChunkedArray) -> dict[int, Any]:
+    """The non-null values of a mostly-null column, by row."""
+    if column.null_count == len(column):
+        return {}
+    return {i: v for i, v in enumerate(column.to_pylist()) if v}
 
 
 def _quote_spans(quotes: list[dict[str, Any]] | None) -> list[tuple[int, int]] | None:
     if not quotes:
         return None
-    return sorted((q["start"], q["end"]) for q in quotes if q["start"] is not None)
-
-
-def _inside(spans: list[tuple[int, int]], pos: int) -> bool:
-    return any(s <= pos < e for s, e in spans)
+    return [(q["start"], q["end"]) for q in quotes if q["start"] is not None]
 
 
 class _Rows:
-    """Indicator rows gathered column by column."""
+    """Indicator rows gathered column by column; the post's own columns are taken from the
+    batch at the end."""
+
+    OWN = ("field", "kind", "subkind", "value", "raw", "start", "end", "in_quote", "validity",
+           "amount", "host", "domain", "suffix", "extension", "network", "defanged")  # fmt: skip
 
     def __init__(self) -> None:
-        self.cols: dict[str, list[Any]] = {f.name: [] for f in _IND}
+        self.cols: dict[str, list[Any]] = {c: [] for c in self.OWN}
         self.rows: list[int] = []
 
     def add(
-        self,
-        row: int,
-        uid: int,
-        sid: str,
-        time: Any,
-        field: str,
-        f: Found,
-        text: str,
-        spans: list[tuple[int, int]] | None,
+        self, row: int, field: str, f: Found, text: str, spans: list[tuple[int, int]] | None
     ) -> None:
         c = self.cols
         self.rows.append(row)
-        c["post_uid"].append(uid)
-        c["source_id"].append(sid)
-        c["time"].append(time)
         c["field"].append(field)
         c["kind"].append(f.kind)
         c["subkind"].append(f.subkind)
@@ -167,7 +165,7 @@ class _Rows:
             c["in_quote"].append(None)
         else:
             c["raw"].append(text[f.start : f.end])
-            c["in_quote"].append(bool(spans) and _inside(spans, f.start))  # type: ignore[arg-type]
+            c["in_quote"].append(spans is not None and any(s <= f.start < e for s, e in spans))
         c["start"].append(f.start)
         c["end"].append(f.end)
         c["validity"].append(f.validity)
@@ -179,6 +177,15 @@ class _Rows:
         c["network"].append(f.network)
         c["defanged"].append(f.defanged)
 
-    def table(self) -> pa.Table:
-        t = pa.Table.from_pydict(self.cols, schema=_IND)
-        return t.append_column("_row", pa.array(self.rows, pa.int64()))
+    def table(self, posts: pa.Table) -> pa.Table:
+        take = pa.array(self.rows, pa.int64())
+        own = {
+            "post_uid": posts.column("uid").take(take),
+            "source_id": posts.column("source_id").take(take),
+            "time": posts.column("time").take(take),
+        }
+        arrays = [
+            own[f.name] if f.name in own else pa.array(self.cols[f.name], f.type) for f in _IND
+        ]
+        t = pa.Table.from_arrays(arrays, schema=_IND)
+        return t.append_column("_row", take)

@@ -32,6 +32,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
+import numpy as np
+from ahocorasick_rs import BytesAhoCorasick
 
 from groundswell.enrich.indicators.base import Found
 from groundswell.enrich.text import fold
@@ -91,6 +93,12 @@ class Lexicons:
                 terms.setdefault(key, []).append(t)
         for key, ts in terms.items():
             self.auto.add_word(key, (len(key), ts))
+        # finds the texts of a batch worth matching, in one pass over their UTF-8 bytes (a
+        # text holding a multi-word term holds its first word)
+        first_words = {k.split(" ", 1)[0].encode("utf-8", "surrogatepass") for k in terms}
+        self.prefilter = BytesAhoCorasick(sorted(first_words))
+        # finds the texts of a batch worth matching, in one pass over their UTF-8 bytes
+        self.prefilter = BytesAhoCorasick([k.encode("utf-8", "surrogatepass") for k in terms])
         if terms:
             self.auto.make_automaton()
         self.empty = not terms
@@ -104,11 +112,29 @@ class Lexicons:
         blob = json.dumps(self.spec, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.blake2b(blob, digest_size=4).hexdigest()
 
-    def match(self, text: str) -> list[Found]:
-        """Every lexicon hit in ``text``, once per (lexicon, span)."""
+    def match_batch(self, texts: Sequence[str], folded: Sequence[str]) -> list[list[Found]]:
+        """:meth:`match` for many texts (given with their :func:`fold`): one Aho-Corasick pass
+        over all of them finds the few texts with a candidate, which are then matched."""
+        out: list[list[Found]] = [[] for _ in texts]
+        if self.empty:
+            return out
+        joined = "\x00".join(f.replace("\x00", " ") if "\x00" in f else f for f in folded)
+        data = joined.encode("utf-8", "surrogatepass")
+        ends = np.flatnonzero(np.frombuffer(data, np.uint8) == 0)  # where each text ends
+        hits = self.prefilter.find_matches_as_indexes(data)
+        starts = np.fromiter((h[1] for h in hits), np.int64, len(hits))
+        candidates = set(np.searchsorted(ends, starts).tolist())
+        for i in sorted(candidates):
+            out[i] = self.match(texts[i], folded[i])
+        return out
+
+    def match(self, text: str, folded: str | None = None) -> list[Found]:
+        """Every lexicon hit in ``text`` (whose :func:`fold` may be given), once per
+        (lexicon, span)."""
         if self.empty or not text:
             return []
-        folded = fold(text)
+        if folded is None:
+            folded = fold(text)
         if "  " in folded:  # multi-word terms are stored with single spaces between words
             return self._match_spaced(text, folded)
         return self._hits(text, folded, None)

@@ -3,8 +3,8 @@
 - :func:`fold` lower-cases and strips diacritics *one character for one character*, so offsets
   into the folded text are offsets into the original (``é`` -> ``e``, ``Ё`` -> ``е``,
   full-width ``Ｃ`` -> ``c``; ``й`` stays, as it is a letter of its own in Russian).
-- :func:`content_hash` is a 64-bit hash of the NFKC-casefolded text with whitespace collapsed:
-  equal for copies that differ only in case, spacing or compatibility forms.
+- :func:`content_hash` is a 64-bit hash of the folded text with whitespace collapsed: equal
+  for copies that differ only in case, accents, width or spacing.
 - :func:`simhashes` computes 64-bit SimHash signatures over token bigrams (CJK characters count
   as tokens), for a batch at once; near-duplicates differ in few bits (Hamming distance).
 """
@@ -45,30 +45,35 @@ def _fold_table() -> dict[int, str]:
 
 
 _FOLD = _fold_table()
+# the non-ASCII characters (in lower case) that folding changes: most texts have none
+_NEEDS_FOLD = re.compile(
+    "["
+    + "".join(re.escape(chr(k)) for k, v in sorted(_FOLD.items()) if k >= 0x80 and v != chr(k))
+    + "]"
+)
 
 
 def fold(text: str) -> str:
-    """Lower-case, diacritics and width folded, same length as ``text``."""
+    """Lower-case, diacritics and width folded, tabs and line breaks as spaces; one character
+    for one character, so offsets into the result are offsets into ``text``."""
     if text.isascii():
-        return text.lower()
-    return text.lower().translate(_FOLD) if _same_length_lower(text) else text.translate(_FOLD)
+        return text.lower().replace("\n", " ").replace("\t", " ")
+    low = text.lower()
+    if len(low) != len(text):  # str.lower() lengthens a few characters (İ -> i̇)
+        return text.translate(_FOLD)
+    return _NEEDS_FOLD.sub(_fold_one, low).replace("\n", " ").replace("\t", " ")
 
 
-def _same_length_lower(text: str) -> bool:
-    # str.lower() changes the length of a few characters (İ -> i̇); the table alone is then used
-    return len(text.lower()) == len(text)
+def _fold_one(m: re.Match[str]) -> str:
+    return _FOLD[ord(m.group())]
 
 
-def normalise(text: str) -> str:
-    """The text the content hash is taken of."""
-    if text.isascii():
-        return " ".join(text.lower().split())
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-def content_hash(text: str) -> int:
-    """Signed 64-bit xxh3 of :func:`normalise` (a DuckDB BIGINT)."""
-    return xxhash.xxh3_64_intdigest(normalise(text).encode("utf-8", "surrogatepass")) - (1 << 63)
+def content_hash(folded: str) -> int:
+    """Signed 64-bit xxh3 (a DuckDB BIGINT) of a :func:`fold`-ed text with its whitespace
+    collapsed: equal for copies that differ only in case, accents, width or spacing."""
+    return xxhash.xxh3_64_intdigest(" ".join(folded.split()).encode("utf-8", "surrogatepass")) - (
+        1 << 63
+    )
 
 
 # Tokens for the signatures, taken from the folded UTF-8 bytes: ASCII punctuation separates
@@ -83,10 +88,11 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 
 
-def tokens(text: str) -> list[bytes]:
-    """The signature tokens of ``text``."""
-    b = fold(text[:SIMHASH_CHARS]).encode("utf-8", "surrogatepass").translate(_PUNCT)
-    if _CJK.search(b):
+def tokens(folded: str) -> list[bytes]:
+    """The signature tokens of a :func:`fold`-ed text."""
+    head = folded[:SIMHASH_CHARS]
+    b = head.encode("utf-8", "surrogatepass").translate(_PUNCT)
+    if head and max(head) >= "\u3040" and _CJK.search(b):
         return _CJK_TOKEN.findall(b)
     return b.split()
 
@@ -99,9 +105,9 @@ def _mix(h: np.ndarray) -> np.ndarray:
 
 
 def simhashes(texts: Sequence[str]) -> list[int | None]:
-    """Signed 64-bit SimHash of each text over its token bigrams (the token itself for a
-    one-token text); None for texts without a token. Tokens are hashed with CRC-32, bigrams
-    mixed to 64 bits; the counting is vectorised over the whole batch."""
+    """Signed 64-bit SimHash of each :func:`fold`-ed text over its token bigrams (the token
+    itself for a one-token text); None for texts without a token. Tokens are hashed with
+    CRC-32, bigrams mixed to 64 bits; the counting is vectorised over the whole batch."""
     out: list[int | None] = [None] * len(texts)
     hashes: list[int] = []
     counts: list[int] = []

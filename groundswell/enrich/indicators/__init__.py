@@ -38,18 +38,24 @@ def scanner() -> Scanner:
     return _scanner
 
 
-def extract_batch(posts: Sequence[Post]) -> list[list[Found]]:
-    """The indicators of each post, in text order."""
+def extract_batch(
+    texts: Sequence[str], platforms: Sequence[str | None] | None = None
+) -> list[list[Found]]:
+    """The indicators of each text (with the platform of its source), in text order."""
     sc = scanner()
     found: list[list[Found]] = []
-    for post, hits in zip(posts, sc.scan([p.text for p in posts]), strict=True):
-        found.append([] if hits is None else _extract(sc, post, hits))
+    for i, hits in enumerate(sc.scan(texts)):
+        if hits is None:
+            found.append([])
+        else:
+            post = Post(texts[i], platforms[i] if platforms is not None else None)
+            found.append(_extract(sc, post, hits))
     return found
 
 
 def extract(text: str, platform: str | None = None) -> list[Found]:
     """The indicators in one text (convenience for tests and the API)."""
-    return extract_batch([Post(text, platform)])[0]
+    return extract_batch([text], [platform])[0]
 
 
 def _extract(sc: Scanner, post: Post, hits: list[list[Hit]]) -> list[Found]:
