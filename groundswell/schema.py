@@ -338,7 +338,7 @@ POSTS = Table(
 INDICATORS = Table(
     "indicators",
     "One row per indicator occurrence extracted from a post at enrichment: links, emails, crypto "
-    "addresses, handles, hashtags, money amounts and lexicon hits. See docs/indicators.md.",
+    "addresses, handles, hashtags, money amounts and lexicon hits. See docs/enrichment.md.",
     pa.schema(
         [
             col("post_uid", pa.int64(), "The post (`posts.uid`).", nullable=False),
@@ -363,7 +363,7 @@ INDICATORS = Table(
                 "crypto: address type (btc-p2pkh, evm, tron, xmr ...); money: currency code; "
                 "handle: platform rule; lexicon: the lexicon's name.",
             ),
-            col("value", pa.string(), "Normalised value (see docs/indicators.md).", nullable=False),
+            col("value", pa.string(), "Normalised value (see docs/enrichment.md).", nullable=False),
             col("raw", pa.string(), "The span as written: `substr(text, start + 1, end - start)`."),
             col("start", pa.int32(), "Character offset of the span in the field (from 0)."),
             col("end", pa.int32(), "Character offset just past the span."),
