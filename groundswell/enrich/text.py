@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -76,25 +75,28 @@ def content_hash(folded: str) -> int:
     )
 
 
-# Tokens for the signatures, taken from the folded UTF-8 bytes: ASCII punctuation separates
-# tokens; each CJK character (3-byte sequences led by E3..E9: kana, CJK ideographs) is a token.
-_PUNCT = bytes(32 if (c < 0x80 and not chr(c).isalnum()) else c for c in range(256))
-_CJK = re.compile(rb"[\xe3-\xe9]")
-_CJK_TOKEN = re.compile(rb"[\xe3-\xe9][\x80-\xbf][\x80-\xbf]|[^\x00-\x20\xe3-\xe9]+")
+# Signature tokens are taken from the folded UTF-8 bytes: ASCII punctuation and controls
+# separate tokens; each CJK character (a 3-byte sequence led by E3..E9: kana, CJK ideographs)
+# is a token of its own. The tokenising and hashing are vectorised over a whole batch.
+_SEPARATE = bytes(
+    c if c == 0 or c >= 0x80 or chr(c).isalnum() else 32 for c in range(256)
+)  # NUL stays: it separates the texts of a batch
+_CJK = re.compile(rb"[\xe3-\xe9][\x80-\xbf][\x80-\xbf]|[^\x00-\x20\xe3-\xe9]+")
 SIMHASH_CHARS = 4000  # signatures look at the first this many characters
 MAX_FEATURES = 255  # token bigrams per text at most (byte-wide counters)
 _LANES = np.uint64(0x0101010101010101)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
+_K = np.uint64(0x9E3779B97F4A7C15)
+# weights of a token's bytes by position (bytes past the 64th share the last weight)
+_POW = np.cumprod(np.r_[np.uint64(1), np.full(63, 0x100000001B3, np.uint64)], dtype=np.uint64)
 
 
 def tokens(folded: str) -> list[bytes]:
-    """The signature tokens of a :func:`fold`-ed text."""
-    head = folded[:SIMHASH_CHARS]
-    b = head.encode("utf-8", "surrogatepass").translate(_PUNCT)
-    if head and max(head) >= "\u3040" and _CJK.search(b):
-        return _CJK_TOKEN.findall(b)
-    return b.split()
+    """The signature tokens of a :func:`fold`-ed text (for reading; :func:`simhashes` finds
+    the same tokens with array operations)."""
+    b = folded[:SIMHASH_CHARS].encode("utf-8", "surrogatepass").translate(_SEPARATE)
+    return _CJK.findall(b.replace(b"\x00", b" "))
 
 
 def _mix(h: np.ndarray) -> np.ndarray:
@@ -104,28 +106,53 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(31))
 
 
+def _token_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A 64-bit hash of every token of every text, and the index of its text; at most
+    ``MAX_FEATURES + 1`` tokens per text."""
+    joined = "\x00".join(
+        (t[:SIMHASH_CHARS].replace("\x00", " ") if "\x00" in t else t[:SIMHASH_CHARS])
+        for t in texts
+    )
+    arr = np.frombuffer(joined.encode("utf-8", "surrogatepass").translate(_SEPARATE), np.uint8)
+    seps = np.flatnonzero(arr == 0)  # the end of each text but the last
+    tok = arr > 32
+    lead = (arr >= 0xE3) & (arr <= 0xE9)  # a CJK character starts here
+    start = tok.copy()
+    start[1:] &= ~tok[:-1]  # a token starts after a separator ...
+    start |= lead  # ... at a CJK character ...
+    after = np.flatnonzero(lead) + 3
+    after = after[after < len(arr)]
+    start[after] |= tok[after]  # ... and after one
+    starts = np.flatnonzero(start)
+    if not len(starts):
+        return np.empty(0, np.uint64), np.empty(0, np.int64)
+    pos = np.flatnonzero(tok)
+    token_of = np.cumsum(start)[pos] - 1
+    k = np.minimum(pos - starts[token_of], 63)
+    with np.errstate(over="ignore"):
+        weighted = arr[pos].astype(np.uint64) * _POW[k]
+    firsts = np.flatnonzero(np.r_[True, token_of[1:] != token_of[:-1]])
+    hashes = np.add.reduceat(weighted, firsts)
+    owner = np.searchsorted(seps, starts)
+    first_of_text = np.searchsorted(owner, owner)  # index of the text's first token
+    keep = np.arange(len(owner)) - first_of_text <= MAX_FEATURES
+    return hashes[keep], owner[keep]
+
+
 def simhashes(texts: Sequence[str]) -> list[int | None]:
     """Signed 64-bit SimHash of each :func:`fold`-ed text over its token bigrams (the token
-    itself for a one-token text); None for texts without a token. Tokens are hashed with
-    CRC-32, bigrams mixed to 64 bits; the counting is vectorised over the whole batch."""
+    itself for a one-token text); None for texts without a token. The counting is vectorised
+    over the whole batch."""
     out: list[int | None] = [None] * len(texts)
-    hashes: list[int] = []
-    counts: list[int] = []
-    crc = zlib.crc32
-    for t in texts:
-        toks = tokens(t)[: MAX_FEATURES + 1]
-        hashes.extend(map(crc, toks))
-        counts.append(len(toks))
-    if not hashes:
+    th, own = _token_hashes(texts)
+    if not len(th):
         return out
     with np.errstate(over="ignore"):
-        th = np.array(hashes, dtype=np.uint64)
-        n = np.asarray(counts)
-        own = np.repeat(np.arange(len(texts)), n)
+        n = np.bincount(own, minlength=len(texts))
         nxt = np.r_[th[1:], np.uint64(0)]
         pair = np.r_[own[1:] == own[:-1], False]  # token i and i+1 belong to one text
         keep = pair | (n[own] == 1)  # a one-token text keeps its token as the feature
-        feats = _mix(np.where(pair, (th << np.uint64(32)) | nxt, th))[keep]
+        feats = _mix(np.where(pair, _mix(th) * _K + nxt, th))[keep]
         fowner = own[keep]
         seg = np.flatnonzero(np.r_[True, fowner[1:] != fowner[:-1]])
         total = np.diff(np.r_[seg, len(feats)])

@@ -49,9 +49,10 @@ def test_simhash_separates_near_duplicates_from_other_texts() -> None:
     ]
     sig = simhashes([fold(t) for t in texts])
     assert all(isinstance(s, int) for s in sig[:6]) and sig[6] is None and sig[7] is None
-    assert distance(sig[0], sig[1]) <= 6
+    # one changed word in 16 moves a few bits; an unrelated text about half of them
+    assert distance(sig[0], sig[1]) <= 12
     assert distance(sig[0], sig[2]) <= 12
-    assert distance(sig[0], sig[3]) > 16
+    assert distance(sig[0], sig[3]) >= 20
     assert distance(sig[4], sig[5]) == 0  # punctuation is not a token
     assert sig == simhashes([fold(t) for t in texts])  # deterministic
     assert simhashes([fold(texts[3])]) == sig[3:4]  # independent of the batch
