@@ -59,9 +59,9 @@ def enrich_store(
     result = EnrichResult(enricher.version)
     con = store.con
     where = "" if rebuild else "WHERE enriched IS DISTINCT FROM $version"
-    uids: pa.Table = con.execute(
+    uids: pa.Table = con.sql(
         f"SELECT uid FROM posts {where} ORDER BY uid",
-        {"version": enricher.version} if not rebuild else {},
+        params={"version": enricher.version} if not rebuild else None,
     ).to_arrow_table()
     todo = uids.num_rows
     if progress:
@@ -84,7 +84,7 @@ def _read(store: Store, chunk: pa.Table) -> pa.Table:
     con.register("uids_in", chunk)
     try:
         cols = ", ".join(f'p."{c}"' for c in _READ)
-        table: pa.Table = con.execute(f"""
+        table: pa.Table = con.sql(f"""
             SELECT {cols},
               CASE WHEN p.enriched IS NOT NULL AND p.language_confidence IS NOT NULL
                    THEN NULL ELSE p.language END AS language

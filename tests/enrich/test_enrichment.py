@@ -27,6 +27,7 @@ def forum(path: Path, *bodies: str, edited: dict[int, str] | None = None) -> Pat
                 "thread_id": "1",
                 "thread_title": "Photos #weekend",
                 "post_id": str(i),
+                "post_number": i,
                 "author": f"user{i}",
                 "date": f"2020-04-{10 + i:02d} 12:00",
                 "body_html": body,
