@@ -260,13 +260,19 @@ def test_custom_importer_plugs_in(ws: Workspace, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_parallel_parse_matches_in_process(tmp_path: Path) -> None:
-    """Large line-based files are parsed by worker processes: same rows, rejects and counts."""
+    """Large line-based files are parsed and enriched by worker processes: same rows,
+    enrichment, indicators, rejects and counts."""
     lines, ids = [], set()
     for i in range(80_000):
         if i % 9973 == 0:
             lines.append(b"{broken line")
         else:
-            r = recs(1, start=i % 70_000, text="post {i} " + "padding " * 20)[0]  # some repeats
+            r = recs(
+                1,
+                start=i % 70_000,
+                text=f"post {i % 70_000} see https://files.example.com/"
+                f"{i % 70_000}.jpg #ad " + "padding " * 20,
+            )[0]  # some repeats
             lines.append(json.dumps(r).encode())
             ids.add(r["id"])
     f = tmp_path / "big.jsonl"
@@ -279,7 +285,14 @@ def test_parallel_parse_matches_in_process(tmp_path: Path) -> None:
         cfg.write_text(cfg.read_text().replace("workers = 0", f"workers = {workers}"))
         with Workspace.open(tmp_path / f"w{workers}") as ws:
             [r] = ws.import_("jsonl", [f], options=OPTS)
-            rows = ws.sql("SELECT uid, text, import_id FROM posts ORDER BY uid").to_pylist()
+            rows = ws.sql(
+                "SELECT uid, text, import_id, language, script, content_hash, simhash, enriched, "
+                "(SELECT list(i ORDER BY i.start, i.kind) FROM indicators i "
+                " WHERE i.post_uid = p.uid) AS ind FROM posts p ORDER BY uid"
+            ).to_pylist()
+            # a link, a hashtag and a hit of the built-in disclosure lexicon per post, once
+            n = ws.sql("SELECT count(*) n FROM indicators").to_pylist()[0]["n"]
+            assert n == 3 * len(rows)
             q = sorted((x["location"], x["reason"]) for x in ws.quarantine(limit=1000))
             results[workers] = (
                 r.records_read,
