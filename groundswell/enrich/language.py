@@ -1,0 +1,509 @@
+"""Per-post language and script detection, tuned for short posts (chat lines, tweets).
+
+:func:`detect` takes a batch of texts and returns, per text, ``(language, confidence,
+script)``: the ISO 639-1 code (``None`` when undetermined), a confidence in 0..1, and the ISO
+15924 code of the text's dominant script (``None`` when it has no letters).
+
+How a text is decided (docs/language.md has the measurements behind each step):
+
+1. Only the first :data:`MAX_CHARS` characters are read. URLs, e-mail addresses, @handles,
+   #hashtags, digits, emoji and punctuation are blanked out: they say nothing about the
+   language and pull short texts towards English.
+2. The script is counted on what is left (Han, kana and Hangul characters weigh
+   :data:`CJK_WEIGHT` letters each). Fewer than :data:`MIN_LETTERS` weighted letters, or only
+   laughter and interjections ("lol", "haha", "wkwk", "xD"), is undetermined.
+3. Scripts that belong to one language decide it outright (kana: ja, Hangul: ko, Thai, Greek,
+   Hebrew, Georgian, Armenian ...).
+4. Everything else goes to CLD2 (``pycld2``, about 5 µs a post). Its answer is then checked
+   where short texts are known to mislead it: Cyrillic by the letters that only some of
+   ru/uk/bg/sr/mk/be use; "English" of low CLD2 score with hardly any English function words,
+   an answer in a rare language, and "unknown" go to lingua restricted to the plausible
+   languages of the script (low-accuracy mode); Indonesian vs Malay by marker words.
+
+Deterministic; never raises on any ``str``; the detectors are loaded once per process.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import pycld2
+
+__all__ = ["DETECTOR_VERSION", "MAX_CHARS", "detect", "script_of"]
+
+DETECTOR_VERSION = "cld2r1"  # bump when the choice or its settings change
+MAX_CHARS = 1000  # characters of a text that are read
+MIN_LETTERS = 4  # weighted letters below which a text is undetermined
+CJK_WEIGHT = 2  # one Han / kana / Hangul character counts as this many letters
+EN_MIN_SCORE = 800.0  # CLD2 normalised score below which "English" gets a second opinion
+
+Result = tuple[str | None, float | None, str | None]
+
+# ---------------------------------------------------------------------------------------------
+# scripts
+
+# (first code point, last code point, ISO 15924 code); "Kana" is internal (kana -> Jpan)
+_RANGES = sorted(
+    [
+        (0x0041, 0x024F, "Latn"),
+        (0x0250, 0x02AF, "Latn"),
+        (0x1E00, 0x1EFF, "Latn"),
+        (0x2C60, 0x2C7F, "Latn"),
+        (0xA720, 0xA7FF, "Latn"),
+        (0xAB30, 0xAB6F, "Latn"),
+        (0xFF21, 0xFF5A, "Latn"),
+        (0x0370, 0x03FF, "Grek"),
+        (0x1F00, 0x1FFF, "Grek"),
+        (0x0400, 0x052F, "Cyrl"),
+        (0x1C80, 0x1C8F, "Cyrl"),
+        (0x2DE0, 0x2DFF, "Cyrl"),
+        (0xA640, 0xA69F, "Cyrl"),
+        (0x0530, 0x058F, "Armn"),
+        (0x0590, 0x05FF, "Hebr"),
+        (0xFB1D, 0xFB4F, "Hebr"),
+        (0x0600, 0x06FF, "Arab"),
+        (0x0750, 0x077F, "Arab"),
+        (0x0870, 0x08FF, "Arab"),
+        (0xFB50, 0xFDFF, "Arab"),
+        (0xFE70, 0xFEFF, "Arab"),
+        (0x0700, 0x074F, "Syrc"),
+        (0x0780, 0x07BF, "Thaa"),
+        (0x07C0, 0x07FF, "Nkoo"),
+        (0x0900, 0x097F, "Deva"),
+        (0xA8E0, 0xA8FF, "Deva"),
+        (0x0980, 0x09FF, "Beng"),
+        (0x0A00, 0x0A7F, "Guru"),
+        (0x0A80, 0x0AFF, "Gujr"),
+        (0x0B00, 0x0B7F, "Orya"),
+        (0x0B80, 0x0BFF, "Taml"),
+        (0x0C00, 0x0C7F, "Telu"),
+        (0x0C80, 0x0CFF, "Knda"),
+        (0x0D00, 0x0D7F, "Mlym"),
+        (0x0D80, 0x0DFF, "Sinh"),
+        (0x0E00, 0x0E7F, "Thai"),
+        (0x0E80, 0x0EFF, "Laoo"),
+        (0x0F00, 0x0FFF, "Tibt"),
+        (0x1000, 0x109F, "Mymr"),
+        (0x10A0, 0x10FF, "Geor"),
+        (0x1C90, 0x1CBF, "Geor"),
+        (0x1100, 0x11FF, "Hang"),
+        (0x1200, 0x139F, "Ethi"),
+        (0x13A0, 0x13FF, "Cher"),
+        (0x1400, 0x167F, "Cans"),
+        (0x1780, 0x17FF, "Khmr"),
+        (0x1800, 0x18AF, "Mong"),
+        (0x3005, 0x3007, "Hani"),
+        (0x3021, 0x3029, "Hani"),
+        (0x3038, 0x303B, "Hani"),
+        (0x3040, 0x30FF, "Kana"),
+        (0x31F0, 0x31FF, "Kana"),
+        (0xFF66, 0xFF9F, "Kana"),
+        (0x3100, 0x312F, "Bopo"),
+        (0x31A0, 0x31BF, "Bopo"),
+        (0x3130, 0x318F, "Hang"),
+        (0xA960, 0xA97F, "Hang"),
+        (0xAC00, 0xD7FF, "Hang"),
+        (0xFFA0, 0xFFDC, "Hang"),
+        (0x3400, 0x4DBF, "Hani"),
+        (0x4E00, 0x9FFF, "Hani"),
+        (0xF900, 0xFAFF, "Hani"),
+        (0xA000, 0xA4CF, "Yiii"),
+        (0x20000, 0x3FFFF, "Hani"),
+    ]
+)
+_STARTS = [r[0] for r in _RANGES]
+_CJK = frozenset({"Hani", "Kana", "Hang"})
+
+# Fast path: the UTF-8 bytes of the sample, translated so that each letter leaves one class
+# byte (its lead byte's class) and everything else (continuation bytes, ASCII non-letters,
+# punctuation, symbols, emoji) is deleted; then one count per class present. Blocks that share
+# a lead byte with other scripts (Indic, Thai, Georgian, Khmer ...: lead bytes E0, E1) take the
+# exact path: a regex for letter runs and a lookup of each run's first character.
+_CLASS = {
+    **{c: b"L" for c in b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"},
+    **{c: b"L" for c in range(0xC3, 0xCB)},  # U+00C0-02BF Latin-1 letters, Latin Ext A/B, IPA
+    0xCE: b"G",  # U+0380-03FF Greek
+    0xCF: b"G",
+    **{c: b"C" for c in range(0xD0, 0xD5)},  # U+0400-053F Cyrillic (and supplement)
+    0xD5: b"R",  # U+0540-057F Armenian
+    0xD7: b"H",  # U+05C0-05FF Hebrew letters
+    **{c: b"A" for c in (0xD8, 0xD9, 0xDA, 0xDB, 0xDD)},  # U+0600-06FF, 0740-077F Arabic
+    0xE0: b"x",  # U+0800-0FFF Indic, Thai, Lao, Tibetan: exact path
+    0xE1: b"x",  # U+1000-1FFF Myanmar, Georgian, Hangul Jamo, Ethiopic, Khmer ...: exact path
+    0xE3: b"k",  # U+3000-3FFF CJK punctuation, kana, Bopomofo, Hangul compatibility jamo
+    **{c: b"h" for c in range(0xE4, 0xEA)},  # U+4000-9FFF Han
+    **{c: b"g" for c in range(0xEA, 0xEE)},  # U+A000-DFFF, mostly Hangul syllables
+}
+_TABLE = bytes(_CLASS.get(i, b" ")[0] for i in range(256))
+_DELETE = bytes(i for i in range(256) if i not in _CLASS)
+_CLASSES = (
+    (b"L", "Latn"),
+    (b"C", "Cyrl"),
+    (b"h", "Hani"),
+    (b"A", "Arab"),
+    (b"g", "Hang"),
+    (b"G", "Grek"),
+    (b"H", "Hebr"),
+    (b"R", "Armn"),
+)
+_KANA_B = (b"\xe3\x81", b"\xe3\x82", b"\xe3\x83")  # U+3040-30FF
+_JAMO_B = (b"\xe3\x84", b"\xe3\x85", b"\xe3\x86")  # U+3100-31BF, mostly Hangul jamo
+
+# letter runs, ASCII apart from the rest so "app闪退了" counts 3 Latin and 3 Han letters
+_RUNS = re.compile(r"[A-Za-z]+|[^\W\d_A-Za-z]+")
+_KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_SCRIPT_OF_CHAR: dict[str, str] = {}  # first letters of runs seen so far -> script
+
+
+def _char_script(ch: str) -> str:
+    script = _SCRIPT_OF_CHAR.get(ch)
+    if script is None:
+        cp = ord(ch)
+        i = bisect.bisect_right(_STARTS, cp) - 1
+        script = _RANGES[i][2] if i >= 0 and cp <= _RANGES[i][1] else "Zyyy"
+        if len(_SCRIPT_OF_CHAR) < 100_000:
+            _SCRIPT_OF_CHAR[ch] = script
+    return script
+
+
+def _script_counts(sample: str) -> tuple[dict[str, int], int]:
+    """Letters per script in ``sample`` (at most 300 characters), Han, kana and Hangul
+    weighing CJK_WEIGHT each; and their sum."""
+    raw = sample.encode("utf-8", "ignore")  # "ignore": lone surrogates
+    classes = raw.translate(_TABLE, _DELETE)
+    n = len(classes)
+    if not n:  # no letters, or only rare forms (half-width kana, CJK Extension B ...)
+        return ({}, 0) if len(raw) == len(sample) else _script_counts_exact(sample)
+    if classes.count(b"L") == n:
+        return {"Latn": n}, n
+    if b"x" in classes:
+        return _script_counts_exact(sample)
+    counts: dict[str, int] = {}
+    left = n
+    k = classes.count(b"k")
+    if k:
+        left -= k
+        kana = sum(map(raw.count, _KANA_B))
+        if kana:
+            counts["Kana"] = kana * CJK_WEIGHT
+        jamo = sum(map(raw.count, _JAMO_B))
+        if jamo:
+            counts["Hang"] = jamo * CJK_WEIGHT
+    for cls, script in _CLASSES:
+        if left <= 0:
+            break
+        c = classes.count(cls)
+        if c:
+            left -= c
+            if script in _CJK:
+                c *= CJK_WEIGHT
+            counts[script] = counts.get(script, 0) + c
+    return counts, sum(counts.values())
+
+
+def _script_counts_exact(sample: str) -> tuple[dict[str, int], int]:
+    counts: dict[str, int] = {}
+    for run in _RUNS.findall(sample):
+        script = _char_script(run[0])
+        n = len(run) * CJK_WEIGHT if script in _CJK else len(run)
+        counts[script] = counts.get(script, 0) + n
+    counts.pop("Zyyy", None)
+    if "Hani" in counts:  # a Japanese run is counted by its first letter, Han or kana
+        cj = counts["Hani"] + counts.get("Kana", 0)
+        kana = len(_KANA.findall(sample)) * CJK_WEIGHT
+        if kana:
+            counts["Kana"] = kana
+            counts["Hani"] = cj - kana
+            if not counts["Hani"]:
+                del counts["Hani"]
+    return counts, sum(counts.values())
+
+
+def _dominant(counts: dict[str, int]) -> str | None:
+    """The script with most letters (kana with Han together: Jpan; Han with Hangul: Hang)."""
+    if len(counts) < 2:
+        script = next(iter(counts), None)
+        return "Jpan" if script == "Kana" else script
+    top = max(counts.values())
+    if "Kana" in counts and counts["Kana"] + counts.get("Hani", 0) >= top:
+        return "Jpan"
+    if "Hang" in counts and counts["Hang"] + counts.get("Hani", 0) >= top:
+        return "Hang"  # Korean with Hanja
+    return max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
+
+
+def _without_links(text: str) -> str:
+    if "://" in text or "@" in text or "#" in text or "www." in text:
+        return _LINKS.sub(" ", text)
+    return text
+
+
+def script_of(text: str) -> str | None:
+    """ISO 15924 code of the dominant script of ``text`` (of its first 300 characters; the
+    letters of URLs, handles and hashtags count only when there are no others)."""
+    head = text[:300]
+    sample = _without_links(head)
+    script = _dominant(_script_counts(sample)[0])
+    if script is None and sample is not head:
+        script = _dominant(_script_counts(head)[0])
+    return script
+
+
+# ---------------------------------------------------------------------------------------------
+# cleaning and the undetermined rule
+
+# URLs (with a scheme or www.), @handles and e-mail domains, #hashtags: blanked out before
+# detection (only run on texts that have "://", "@", "#" or "www."). Bare hosts without a scheme
+# stay: matching them costs a regex attempt at every word, and they are rare in short posts.
+_LINKS = re.compile(r"(?:https?|hxxps?|ftp)://\S*|www\.\S*|[@#]\S*")
+_LAUGH = re.compile(
+    r"(?:[aeiou]?h[aeiouy]){2,}h?|(?:ha|he|hi|ho|hu)+|(?:[jx][aeiou]){2,}|(?:ah|eh)+"
+    r"|a*ha+h*|h+[mu]+|u+h+m*|e+h+|o+h+|m+h*|l+o+l+z?|lu+l+|lmf?a+o+|ro+fl|o+m+f?g+|x+d+|k+"
+    r"|(?:wk)+w?|(?:kw)+k?|o+k+(?:a+y*)?|okey|kk+|gg(?:wp)?|wp|brb|afk|idk|tbh|imo|smh"
+    r"|thx|thnx|ty|pls|plz|btw|fyi|jk|nvm|xoxo|yay|yey|wow|w+|z+|ㅋ+|ㅎ+|ㅠ+|ㅜ+"
+)
+_NEUTRAL = re.compile(rf"[\W\d_]*(?:(?:{_LAUGH.pattern})(?:[\W\d_]+|$))+", re.IGNORECASE)
+
+
+def _neutral(text: str) -> bool:
+    """Only laughter, interjections and chat abbreviations (and symbols, emoji, digits): says
+    nothing about the language."""
+    return _NEUTRAL.fullmatch(text) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# languages decided by their script alone
+
+_BY_SCRIPT = {
+    "Jpan": "ja",
+    "Kana": "ja",
+    "Hang": "ko",
+    "Thai": "th",
+    "Grek": "el",
+    "Hebr": "he",
+    "Geor": "ka",
+    "Armn": "hy",
+    "Khmr": "km",
+    "Laoo": "lo",
+    "Mymr": "my",
+    "Sinh": "si",
+    "Taml": "ta",
+    "Telu": "te",
+    "Knda": "kn",
+    "Mlym": "ml",
+    "Gujr": "gu",
+    "Guru": "pa",
+    "Orya": "or",
+    "Tibt": "bo",
+    "Thaa": "dv",
+    "Syrc": "syr",
+}
+
+# ---------------------------------------------------------------------------------------------
+# second opinions (lingua, restricted by script), loaded once per process on first use
+
+# plausible Latin-script languages for a second opinion (all supported by lingua)
+LATIN = "en es pt fr de it nl id ms tr pl sv da nb fi ro cs hu vi tl ca hr af sw".split()
+CYRILLIC = "ru uk bg mk".split()  # (sr and be are told by their letters)
+ARABIC = "ar fa ur".split()
+_GROUPS = {"Latn": LATIN, "Cyrl": CYRILLIC, "Arab": ARABIC}
+# CLD2's Latin-script answers taken without a second opinion (others are rare in short posts
+# and mostly CLD2 guessing: jv, tl, haw, bi, la ... for Indonesian or English slang)
+_LATIN_SET = frozenset(LATIN + "et lv lt sk sl sq eu ga cy is az uz mt lb".split())
+
+_lock = threading.Lock()
+_lingua: dict[str, Any] = {}
+
+
+def _second_opinion(script: str, text: str) -> str | None:
+    """lingua's answer among the plausible languages of ``script`` (None if it has none)."""
+    det = _lingua.get(script)
+    if det is None:
+        with _lock:
+            det = _lingua.get(script)
+            if det is None:
+                from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+                codes = [getattr(IsoCode639_1, c.upper()) for c in _GROUPS[script]]
+                builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
+                if len(codes) > 5:  # high accuracy costs about 20 µs a language
+                    builder = builder.with_low_accuracy_mode()
+                det = builder.with_preloaded_language_models().build()
+                _lingua[script] = det
+    lang = det.detect_language_of(text.encode("utf-8", "replace").decode("utf-8"))
+    return None if lang is None else str(lang.iso_code_639_1.name.lower())
+
+
+# ---------------------------------------------------------------------------------------------
+# Cyrillic: letters only some languages use
+
+_CYR_MARK = re.compile("[ўЎїєґЇЄҐђћџЂЋЏѓќѕЃЌЅыэёЫЭЁіІјљњЈЉЊ]")
+# a letter only some Cyrillic alphabets have -> the language, most telling first
+_CYR_ORDER = (
+    ("be", "ўЎ"),
+    ("uk", "їєґЇЄҐ"),
+    ("sr", "ђћџЂЋЏ"),
+    ("mk", "ѓќѕЃЌЅ"),
+    ("ru", "ыэёЫЭЁ"),
+    ("uk", "іІ"),
+    ("sr", "јљњЈЉЊ"),
+)
+
+
+def _cyrillic_letters(text: str) -> str | None:
+    marks = _CYR_MARK.findall(text)
+    if marks:
+        found = set(marks)
+        for lang, letters in _CYR_ORDER:
+            if not found.isdisjoint(letters):
+                return lang
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Indonesian vs Malay: words one uses and the other does not (or rarely)
+
+_ID_WORDS = frozenset(
+    """gak ga nggak enggak ngga banget udah aja nih sih dong kok deh gimana kayak kalo bikin
+    uang mobil sepeda gratis kantor kemarin telat karena bisa mau lagian emang doang gue lu
+    tuh yuk makasih libur kulkas baterai telepon""".split()
+)
+_MS_WORDS = frozenset(
+    """tak takde tiada sahaja je kerana wang basikal percuma hujung pejabat awak korang
+    diorang mesyuarat bas teksi kat nak sikit peperiksaan cikgu darjah minit resit emel
+    telefon bateri mahu jom kot ni tu sesiapa""".split()
+)
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)?")
+
+
+def _id_or_ms(text: str, cld: str) -> str:
+    words = _WORD.findall(text.lower())
+    i = sum(w in _ID_WORDS for w in words)
+    m = sum(w in _MS_WORDS for w in words)
+    if i > m:
+        return "id"
+    if m > i:
+        return "ms"
+    return cld  # no telling word: CLD2's choice
+
+
+_EN_WORDS = frozenset(
+    """the a an is are was were be been am i you he she it we they my your our their me him
+    her us them this that these those to of and in on at for with from by not no but so if
+    or just what why how who when where can can't do does did don't doesn't have has had
+    will would should could i'm it's that's there here about all any some""".split()
+)
+
+
+def _looks_english(text: str) -> bool:
+    words = _WORD.findall(text.lower())
+    return sum(w in _EN_WORDS for w in words) >= 2
+
+
+# ---------------------------------------------------------------------------------------------
+# CLD2
+
+
+# what CLD2 rejects as "invalid UTF-8": C0 and C1 controls (bar tab, newline, carriage return),
+# noncharacters; lone surrogates are replaced when the text is encoded
+_CLD2_REJECTS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff"
+    + "".join(f"{chr(p * 0x10000 + 0xFFFE)}{chr(p * 0x10000 + 0xFFFF)}" for p in range(1, 17))
+    + "]"
+)
+
+
+def _cld2(cleaned: str) -> tuple[str | None, float, float]:
+    """(language or None, percent of the text, normalised score)."""
+    raw = cleaned.encode("utf-8", "replace")
+    try:
+        _reliable, _n, details = pycld2.detect(raw, isPlainText=True, bestEffort=True)
+    except pycld2.error:
+        raw = _CLD2_REJECTS.sub(" ", cleaned).encode("utf-8", "replace")
+        try:
+            _reliable, _n, details = pycld2.detect(raw, isPlainText=True, bestEffort=True)
+        except pycld2.error:
+            return None, 0.0, 0.0
+    _name, code, pct, score = details[0]
+    if code in ("un", "xx", "xxx"):
+        return None, 0.0, 0.0
+    code = _CLD_ALIASES.get(code, code)
+    return code.split("-", 1)[0], float(pct), float(score)
+
+
+_CLD_ALIASES = {"iw": "he", "in": "id", "jw": "jv", "zh-Hant": "zh", "ji": "yi"}
+
+
+def _confidence(share: float, letters: int) -> float:
+    """A monotone score, not a calibrated probability: the share of the text that is in the
+    chosen language, shrunk for short texts (20 letters: x0.77, 60 letters: x0.91)."""
+    return round(min(1.0, share) * letters / (letters + 6), 3)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _detect_one(text: str) -> Result:
+    head = text[:MAX_CHARS]
+    cleaned = _without_links(head)
+    sample = cleaned[:300]
+    counts, letters = _script_counts(sample)
+    script = _dominant(counts)
+    if script is None:  # no letters but in URLs, handles or hashtags, if any
+        return None, None, (script_of(head) if cleaned is not head else None)
+    if letters < MIN_LETTERS or (letters < 40 and _neutral(sample)):
+        return None, None, script
+    if script == "Jpan":
+        share = (counts.get("Kana", 0) + counts.get("Hani", 0)) / letters
+    elif script == "Hang":
+        share = (counts.get("Hang", 0) + counts.get("Hani", 0)) / letters
+    else:
+        share = counts[script] / letters
+    lang = _BY_SCRIPT.get(script)
+    if lang is not None:
+        return lang, _confidence(share, letters), script
+    if script == "Cyrl":
+        lang = _cyrillic_letters(sample)
+        if lang is not None:  # decided by its letters: CLD2 is not asked
+            return lang, _confidence(share, letters), script
+    cld, pct, score = _cld2(cleaned)
+    if script == "Latn":
+        lang = cld
+        if (cld is None or cld not in _LATIN_SET) or (
+            cld == "en" and score < EN_MIN_SCORE and not _looks_english(cleaned)
+        ):
+            lang = _second_opinion("Latn", cleaned) or cld
+        if lang == "id" or lang == "ms":
+            lang = _id_or_ms(cleaned, lang)
+    elif script == "Hani":
+        lang = cld if cld == "zh" or cld == "ja" else "zh"
+    elif script == "Cyrl":
+        # none of the telling letters: ru, bg, uk or mk; CLD2's sr/mk/be need their letters
+        lang = cld if cld in ("ru", "bg", "uk") else _second_opinion("Cyrl", cleaned)
+    elif script == "Arab":
+        lang = cld if cld is not None else _second_opinion("Arab", cleaned)
+    else:
+        lang = cld
+    if lang is None:
+        return None, None, script
+    if cld == lang:
+        share = min(share, pct / 100)
+    return lang, _confidence(share, letters), script
+
+
+def detect(texts: Sequence[str]) -> list[Result]:
+    """Per text: (ISO 639-1 code or None when undetermined, confidence 0..1 or None, ISO 15924
+    script code of the text's dominant script: Latn, Cyrl, Hani, Jpan (kana present), Hang, Arab,
+    Grek, Hebr, Thai, Deva ... or None when there are no letters)."""
+    out: list[Result] = []
+    append = out.append
+    for text in texts:
+        try:
+            append(_detect_one(text) if text else (None, None, None))
+        except Exception:  # a guarantee of the API: one odd text never fails a batch
+            append((None, None, None))
+    return out
