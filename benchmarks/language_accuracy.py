@@ -12,7 +12,8 @@ Columns: ``acc`` over every case (an undetermined case counts as right only when
 says "unknown"), ``acc det`` over the cases with a language, ``und`` the share of undetermined
 cases answered "unknown", ``id~ms`` accuracy when Indonesian and Malay count as one language,
 ``µs/text`` the median of three timed runs over the corpus after one warm-up run (model loading
-excluded). Then accuracy per language, one column per label.
+excluded), in CPU time of this process (so that other work on the machine does not count).
+Then accuracy per language, one column per label.
 
 A candidate whose package is not installed is skipped with a note; the ones measured in
 docs/language.md were installed with ``pip install pycld2 cld3-py langid py3langid langdetect
@@ -220,10 +221,70 @@ def timed(fn: Detect, texts: list[str], runs: int) -> tuple[list[str | None], fl
     out = fn(texts)  # warm-up: models loaded, caches filled
     times = []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0 = time.process_time()  # CPU time: other processes on the machine do not count
         fn(texts)
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
     return out, statistics.median(times) / len(texts) * 1e6
+
+
+def calibration(out: list[str | None], labels: list[str | None]) -> None:
+    """Accuracy of groundswell's answers by the confidence it gave them."""
+    from groundswell.enrich import language
+
+    confs = [c for _, c, _ in language.detect([t for _, t in load_cases()])]
+    bands = [(0.0, 0.5), (0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)]
+    print("\n| groundswell confidence | answers | right |")
+    print("|---|---:|---:|")
+    for lo, hi in bands:
+        hits = [
+            o == y
+            for o, y, c in zip(out, labels, confs, strict=True)
+            if o is not None and c is not None and lo <= c < hi
+        ]
+        if hits:
+            print(f"| {lo:.1f} to {min(hi, 1):.1f} | {len(hits)} | {sum(hits) / len(hits):.3f} |")
+
+
+def import_mix(n: int, runs: int) -> None:
+    """µs/post and accuracy on the import's mix: the demo generator's posts (en, nl, ru, zh, id;
+    one to three sentences, or a short reply), as benchmarks/extraction_speed.py uses."""
+    import random
+
+    import pycld2
+
+    from groundswell.demo import text as tx
+    from groundswell.enrich import language
+
+    rng = random.Random(7)
+    posts, langs = [], []
+    for _ in range(n):
+        lang = rng.choice(tx.LANGS)
+        r = rng.random()
+        posts.append(tx.reply(rng, lang) if r < 0.2 else tx.paragraph(rng, lang, rng.randint(1, 3)))
+        langs.append(lang)
+    so = language._second_opinion
+    asked = [0]
+
+    def counting(script: str, text: str) -> str | None:
+        asked[0] += 1
+        return so(script, text)
+
+    language._second_opinion = counting
+    try:
+        out = language.detect(posts)
+    finally:
+        language._second_opinion = so
+    acc = sum(o[0] == y for o, y in zip(out, langs, strict=True)) / n
+    _, us = timed(lambda ts: [r[0] for r in language.detect(ts)], posts, runs)
+    _, us_cld = timed(
+        lambda ts: [pycld2.detect(t, bestEffort=True)[2][0][1] for t in ts], posts, runs
+    )
+    chars = sum(map(len, posts)) / n
+    print(
+        f"\nimport mix: {n:,} demo posts ({', '.join(tx.LANGS)}; {chars:.0f} characters on "
+        f"average): groundswell {us:.1f} µs/post, accuracy {acc:.3f}, lingua asked for "
+        f"{asked[0] / n:.1%} of posts; pycld2 alone {us_cld:.1f} µs/post"
+    )
 
 
 def main() -> None:
@@ -231,6 +292,7 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", help="candidate names (default: all)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--failures", action="store_true", help="list the misses of each candidate")
+    ap.add_argument("--mix", type=int, default=20_000, help="posts of the import mix (0: skip)")
     args = ap.parse_args()
 
     cases = load_cases()
@@ -250,6 +312,7 @@ def main() -> None:
     names = args.only or list(CANDIDATES)
     rows = []
     misses: dict[str, list[tuple[str | None, str | None, str]]] = {}
+    outputs: dict[str, list[str | None]] = {}
     for name in names:
         desc, make = CANDIDATES[name]
         try:
@@ -258,6 +321,7 @@ def main() -> None:
             print(f"(skipped {name}: {exc})")
             continue
         out, us = timed(fn, texts, args.runs)
+        outputs[name] = out
         right = [o == y for o, y in zip(out, labels, strict=True)]
         merged = [
             o == y or (o in ("id", "ms") and y in ("id", "ms"))
@@ -296,6 +360,10 @@ def main() -> None:
     print("|---|" + "---:|" * len(langs))
     for name, *_, per in rows:
         print(f"| {name} | " + " | ".join(f"{per[lang]:.2f}" for lang in langs) + " |")
+    if "groundswell" in outputs:
+        calibration(outputs["groundswell"], labels)
+    if args.mix and "groundswell" in [r[0] for r in rows]:
+        import_mix(args.mix, args.runs)
     if args.failures:
         for name, miss in misses.items():
             print(f"\n## misses of {name} ({len(miss)})")

@@ -308,12 +308,18 @@ _BY_SCRIPT = {
 
 # plausible Latin-script languages for a second opinion (all supported by lingua)
 LATIN = "en es pt fr de it nl id ms tr pl sv da nb fi ro cs hu vi tl ca hr af sw".split()
-CYRILLIC = "ru uk bg mk".split()  # (sr and be are told by their letters)
+# the most used Latin-script languages online: for very short texts (CLD2 guesses there)
+MAJOR_LATIN = "en es pt fr de it nl id tr pl".split()
+# Cyrillic without any letter that tells the alphabet (see _CYR_ORDER): Macedonian and Serbian
+# short of their own letters are rare, and lingua mistakes short Russian for Macedonian
+CYRILLIC = "ru uk bg".split()
 ARABIC = "ar fa ur".split()
-_GROUPS = {"Latn": LATIN, "Cyrl": CYRILLIC, "Arab": ARABIC}
+_GROUPS = {"Latn": LATIN, "Latn-short": MAJOR_LATIN, "Cyrl": CYRILLIC, "Arab": ARABIC}
+SHORT_LETTERS = 16  # fewer letters than this: a short text
 # CLD2's Latin-script answers taken without a second opinion (others are rare in short posts
 # and mostly CLD2 guessing: jv, tl, haw, bi, la ... for Indonesian or English slang)
 _LATIN_SET = frozenset(LATIN + "et lv lt sk sl sq eu ga cy is az uz mt lb".split())
+_MAJOR_SET = frozenset([*MAJOR_LATIN, "ms"])
 
 _lock = threading.Lock()
 _lingua: dict[str, Any] = {}
@@ -330,7 +336,7 @@ def _second_opinion(script: str, text: str) -> str | None:
 
                 codes = [getattr(IsoCode639_1, c.upper()) for c in _GROUPS[script]]
                 builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
-                if len(codes) > 5:  # high accuracy costs about 20 µs a language
+                if script == "Latn":  # 24 languages: high accuracy would cost ~500 µs a call
                     builder = builder.with_low_accuracy_mode()
                 det = builder.with_preloaded_language_models().build()
                 _lingua[script] = det
@@ -367,28 +373,32 @@ def _cyrillic_letters(text: str) -> str | None:
 # ---------------------------------------------------------------------------------------------
 # Indonesian vs Malay: words one uses and the other does not (or rarely)
 
+# Words of everyday Indonesian and of Malaysian Malay that the other does not use (or uses
+# rarely, or in another sense): spelling (coba / cuba, jembatan / jambatan), vocabulary (mobil /
+# kereta is left out: kereta is "train" in Indonesian), and the colloquial particles of each.
 _ID_WORDS = frozenset(
     """gak ga nggak enggak ngga banget udah aja nih sih dong kok deh gimana kayak kalo bikin
     uang mobil sepeda gratis kantor kemarin telat karena bisa mau lagian emang doang gue lu
-    tuh yuk makasih libur kulkas baterai telepon""".split()
+    tuh yuk makasih libur kulkas baterai telepon berhasil coba jembatan toko kamar polisi kursi
+    paham pikir antre macet kendaraan kecelakaan celana sepatu besok perbaiki pertandingan
+    ujian pemerintah""".split()
 )
 _MS_WORDS = frozenset(
     """tak takde tiada sahaja je kerana wang basikal percuma hujung pejabat awak korang
     diorang mesyuarat bas teksi kat nak sikit peperiksaan cikgu darjah minit resit emel
-    telefon bateri mahu jom kot ni tu sesiapa""".split()
+    telefon bateri mahu jom kot ni tu sesiapa berjaya cuba jambatan kedai bilik tandas polis
+    kerusi faham fikir beratur lif jem kenderaan kemalangan seluar kasut makcik pakcik esok
+    baiki lepak tapau ringgit perlawanan universiti sebab""".split()
 )
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)?")
 
 
-def _id_or_ms(text: str, cld: str) -> str:
+def _id_or_ms(text: str) -> str:
+    """Malay when the text has more Malaysian words than Indonesian ones; Indonesian otherwise
+    (CLD2 calls formal Indonesian Malay; see docs/language.md)."""
     words = _WORD.findall(text.lower())
-    i = sum(w in _ID_WORDS for w in words)
-    m = sum(w in _MS_WORDS for w in words)
-    if i > m:
-        return "id"
-    if m > i:
-        return "ms"
-    return cld  # no telling word: CLD2's choice
+    malay = sum(w in _MS_WORDS for w in words)
+    return "ms" if malay and malay > sum(w in _ID_WORDS for w in words) else "id"
 
 
 _EN_WORDS = frozenset(
@@ -473,17 +483,22 @@ def _detect_one(text: str) -> Result:
     cld, pct, score = _cld2(cleaned)
     if script == "Latn":
         lang = cld
-        if (cld is None or cld not in _LATIN_SET) or (
+        if letters < SHORT_LETTERS:
+            if cld not in _MAJOR_SET:
+                lang = _second_opinion("Latn-short", cleaned) or cld
+        elif (cld is None or cld not in _LATIN_SET) or (
             cld == "en" and score < EN_MIN_SCORE and not _looks_english(cleaned)
         ):
             lang = _second_opinion("Latn", cleaned) or cld
         if lang == "id" or lang == "ms":
-            lang = _id_or_ms(cleaned, lang)
+            lang = _id_or_ms(cleaned)
     elif script == "Hani":
-        lang = cld if cld == "zh" or cld == "ja" else "zh"
+        # Japanese written in Han characters only is rare: it takes CLD2 and 4 characters
+        lang = "ja" if cld == "ja" and counts["Hani"] >= 4 * CJK_WEIGHT else "zh"
     elif script == "Cyrl":
-        # none of the telling letters: ru, bg, uk or mk; CLD2's sr/mk/be need their letters
-        lang = cld if cld in ("ru", "bg", "uk") else _second_opinion("Cyrl", cleaned)
+        # none of the telling letters: CLD2 is trusted for ru and uk; its bg, mk, sr (short
+        # Russian and Bulgarian look alike to it) go to lingua
+        lang = cld if cld == "ru" or cld == "uk" else _second_opinion("Cyrl", cleaned)
     elif script == "Arab":
         lang = cld if cld is not None else _second_opinion("Arab", cleaned)
     else:

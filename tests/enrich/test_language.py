@@ -17,10 +17,11 @@ from groundswell.enrich.language import _detect_one, detect, script_of
 CASES = Path(__file__).resolve().parents[1] / "cases" / "language"
 
 # Measured by benchmarks/language_accuracy.py when the detector was chosen (docs/language.md):
-# 0.987 over all 1,551 cases. The floors sit a little below, so a regression fails.
-OVERALL_FLOOR = 0.975
-LANGUAGE_FLOOR = {"en": 0.97, "nl": 0.97, "ru": 0.97, "zh": 0.97, "id": 0.86, "und": 0.97}
-ANY_LANGUAGE_FLOOR = 0.70
+# 0.990 over all 1,551 cases; 0.99 to 1.00 on en, nl, ru, zh, id; Malay, the weakest, 0.83.
+# The floors sit a little below, so a regression fails.
+OVERALL_FLOOR = 0.98
+LANGUAGE_FLOOR = {"en": 0.97, "nl": 0.97, "ru": 0.97, "zh": 0.97, "id": 0.96, "und": 0.97}
+ANY_LANGUAGE_FLOOR = 0.78
 
 
 def load_cases() -> list[tuple[str, str]]:
