@@ -84,14 +84,20 @@ class Scanner:
         return i
 
 
+_NOT_CONTINUATION = bytes(range(0x80)) + bytes(range(0xC0, 0x100))
+
+
 def _offsets(b: bytes, text: str, wanted: set[int]):  # type: ignore[no-untyped-def]
-    """A function from byte offsets (among ``wanted``) to character offsets."""
+    """A function from byte offsets (among ``wanted``) to character offsets: a character
+    starts at every byte that is not a UTF-8 continuation byte (0x80-0xBF), so an offset
+    inside a character counts that character as begun, and never shifts later offsets."""
     if len(b) == len(text):
         return lambda o: o
     table: dict[int, int] = {}
     prev_b = prev_c = 0
     for o in sorted(wanted):
-        prev_c += len(b[prev_b:o].decode("utf-8", "replace"))
+        chunk = b[prev_b:o]
+        prev_c += len(chunk) - len(chunk.translate(None, _NOT_CONTINUATION))
         prev_b = o
         table[o] = prev_c
     return table.__getitem__
