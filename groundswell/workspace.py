@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -71,8 +72,15 @@ class Workspace:
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def init(cls, path: str | Path, *, name: str | None = None) -> Workspace:
-        """Create a workspace in ``path`` (made if missing; must not be a workspace already)."""
+    def init(
+        cls,
+        path: str | Path,
+        *,
+        name: str | None = None,
+        lexicons: dict[str, list[str]] | None = None,
+    ) -> Workspace:
+        """Create a workspace in ``path`` (made if missing; must not be a workspace already),
+        with ``lexicons`` (name -> terms) written into its config."""
         p = Path(path).expanduser().resolve()
         if (p / config_mod.CONFIG_NAME).exists():
             raise WorkspaceError(f"{p} is already a Groundswell workspace")
@@ -81,6 +89,8 @@ class Workspace:
         p.mkdir(parents=True, exist_ok=True)
         (p / "index").mkdir(exist_ok=True)
         text = config_mod.TEMPLATE.format(name=(name or p.name).replace('"', "'"))
+        for lexicon, terms in (lexicons or {}).items():
+            text += f"{lexicon} = {json.dumps(terms, ensure_ascii=False)}\n"
         cfg = config_mod.parse(text)
         store = Store(p / STORE_NAME, create=True, settings=cfg.store)
         (p / config_mod.CONFIG_NAME).write_text(text, encoding="utf-8")

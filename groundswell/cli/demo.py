@@ -52,6 +52,7 @@ def register(app: typer.Typer) -> None:
         Running it again reuses the workspace: re-imports add nothing.
         """
         from groundswell.demo import generate as make
+        from groundswell.demo.text import DEMO_LEXICONS
 
         started = time.monotonic()
         corpus, wsdir = directory / "corpus", directory / "workspace"
@@ -60,7 +61,7 @@ def register(app: typer.Typer) -> None:
         ws = (
             Workspace.open(wsdir)
             if (wsdir / CONFIG_NAME).exists()
-            else Workspace.init(wsdir, name="demo")
+            else Workspace.init(wsdir, name="demo", lexicons=DEMO_LEXICONS)
         )
         with ws:
             totals = {"read": 0, "new": 0, "quarantined": 0}

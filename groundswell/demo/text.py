@@ -361,6 +361,8 @@ PAGE_LINKS = [
 
 # ---- planted vocabulary (only the scenario uses these) ------------------------------------
 WAVE_TERMS = ["covid", "corona", "lockdown", "quarantaine", "疫情", "коронавирус", "karantina"]
+# the demo workspace's lexicon: the wave's terms, matched as the ground truth counts them
+DEMO_LEXICONS = {"covid": WAVE_TERMS}
 WAVE: dict[str, list[str]] = {
     "en": [
         "Everything here is closed because of corona.",
