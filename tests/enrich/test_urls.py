@@ -120,7 +120,9 @@ def test_suffix_list_is_the_bundled_snapshot() -> None:
     assert "рф" in domains.SPACED_IDN_TLDS and "中国" not in domains.SPACED_IDN_TLDS
     assert domains.registrable("forums.example.co.uk") == ("example.co.uk", "co.uk")
     assert domains.registrable("someone.github.io") == ("someone.github.io", "github.io")
-    assert domains.registrable("docs.example") == (None, None)
+    assert domains.registrable("a.docs.example") == ("docs.example", "example")  # rule "*"
+    assert domains.registrable("localhost") == (None, None)
+    assert domains.registrable("x.forum.i2p") == ("forum.i2p", "i2p")
     assert domains.registrable("co.uk") == (None, "co.uk")
 
 

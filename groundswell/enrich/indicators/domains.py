@@ -107,18 +107,23 @@ def to_ascii(host: str) -> str | None:
 
 @lru_cache(maxsize=1 << 16)
 def registrable(host: str) -> tuple[str | None, str | None]:
-    """(registrable domain, public suffix) of an ASCII host; (None, None) when the host is not
-    under a listed suffix, and (None, suffix) when the host *is* a public suffix."""
+    """(registrable domain, public suffix) of an ASCII host name, by the Public Suffix List
+    algorithm: the longest listed rule that matches (private section included); when no rule
+    matches, the list's default rule ``*`` makes the top-level label the suffix
+    (``docs.example`` -> ``example``, ``forum.i2p`` -> ``i2p``; ``<52 chars>.b32.i2p`` ->
+    ``b32.i2p``). (None, suffix) when the host *is* a public suffix; (None, None) for a
+    single label (``localhost``)."""
     ext = _EXTRACT.extract_str(host)
-    if not ext.suffix:
-        if host.endswith(".i2p"):
-            labels = host.split(".")
-            if len(labels) > 2 and labels[-2] == "b32":
-                return ".".join(labels[-3:]), "b32.i2p"  # <52 base32>.b32.i2p
-            if len(labels) > 1 and labels[-2] != "b32":
-                return ".".join(labels[-2:]), "i2p"
+    if ext.suffix:
+        return ext.top_domain_under_public_suffix or None, ext.suffix
+    labels = host.split(".")
+    if len(labels) < 2:
         return None, None
-    return ext.top_domain_under_public_suffix or None, ext.suffix
+    if labels[-1] == "i2p" and labels[-2] == "b32":
+        if len(labels) < 3:
+            return None, "b32.i2p"
+        return ".".join(labels[-3:]), "b32.i2p"
+    return ".".join(labels[-2:]), labels[-1]
 
 
 _B32 = re.compile(r"[a-z2-7]+")

@@ -58,8 +58,10 @@ _LC = "0-9A-Za-z\\-" + LETTERS  # host label characters
 _PATH = "A-Za-z0-9\\-._~:/?#\\[\\]@!$&'()*+,;=%" + LETTERS  # path, query, fragment
 _LOCAL = "A-Za-z0-9._%+\\-" + LETTERS  # email local part (the usual subset of RFC 5322)
 
-_DOTTOK = r"\[\.\]|\(\.\)|\{\.\}|\[(?i:dot)\]|\((?i:dot)\)|\{(?i:dot)\}"
-_DOTTOK_REV = r"\]\.\[|\)\.\(|\}\.\{|\](?i:tod)\[|\)(?i:tod)\(|\}(?i:tod)\{"
+# a defanged dot: [.] (.) {.} [dot] (dot) {dot}, and "dot" in Dutch, Indonesian, Russian, Chinese
+_DOT_WORDS = ("dot", "punt", "titik", "точка")
+_DOTTOK = r"[\[\(\{](?:\.|(?i:" + "|".join(_DOT_WORDS) + r")|点)[\]\)\}]"
+_DOTTOK_REV = r"[\]\)\}](?:\.|(?i:" + "|".join(w[::-1] for w in _DOT_WORDS) + r")|点)[\[\(\{]"
 _SEP = rf"(?:\.| ?(?:{_DOTTOK}) ?)"  # between labels
 _SEP_WORD = rf"(?:\.| ?(?:{_DOTTOK}) ?| (?i:dot) )"  # also " dot " (defanged context only)
 _SEP_ANY = re.compile(rf"\.| ?(?:{_DOTTOK}) ?| (?i:dot) ")
@@ -102,7 +104,7 @@ PATTERNS: tuple[bytes, ...] = (
     rb"[A-Za-z0-9-]\.(?:" + tld_alternation(ASCII_TLDS) + rb")\b",
     rb"[\xc2-\xdf][\x80-\xbf]\.(?:[a-z][a-z0-9]{1,23}|xn--[a-z0-9-]{1,59})\b",
     rb"\.(?:" + tld_alternation(SPACED_IDN_TLDS) + rb")",
-    rb"(?i)[\[\(\{](?:\.|dot)[\]\)\}]",
+    rb"(?i)[\[\(\{](?:\.|dot|punt|titik|" + "точка|点".encode() + rb")[\]\)\}]",
 )
 
 #: File extensions reported in ``extension`` (lower-case, without the dot).
@@ -116,6 +118,20 @@ EXTENSIONS: frozenset[str] = frozenset(
 )
 _DEFAULT_PORT = {"http": "80", "https": "443", "ftp": "21"}
 _SCHEME_NORM = {"hxxp": "http", "hxxps": "https", "fxp": "ftp", "fxps": "ftps"}
+
+
+class _SchemeTable(dict[str, tuple[str, bool]]):
+    """Scheme as written -> (normal scheme, written defanged); filled on first use."""
+
+    def __missing__(self, written: str) -> tuple[str, bool]:
+        lower = written.lower()
+        scheme = _SCHEME_NORM.get(lower, lower)
+        self[written] = value = (scheme, scheme != lower)
+        return value
+
+
+_SCHEMES = _SchemeTable()
+_new = tuple.__new__  # builds a Found without the Python frame of its generated __new__
 _OPEN = {")": "(", "]": "[", "}": "{"}
 _TRAIL = frozenset(".,:;!?'\"*")
 _MARKUP_GAPS = frozenset(("](", '">', "'>", ">", '" >'))
@@ -234,7 +250,7 @@ def _accept(labels: list[str], form: int, trimmed: bool) -> HostInfo | None:
 def _back(text: str, pos: int, rx: re.Pattern[str] = _REV_HOST) -> int:
     """The start of the host-like run that ends at ``pos`` (exclusive); ``LONG_RUN`` when
     that run is longer than any host (or email local part) can be."""
-    lo = pos - 96 if pos > 96 else 0
+    lo = pos - 64 if pos > 64 else 0
     n = rx.match(text[lo:pos][::-1]).end()  # type: ignore[union-attr]
     if n == pos - lo and lo:
         lo = max(0, pos - _MAX_BACK)
@@ -328,8 +344,7 @@ def _url(
                 if _DEFAULT_PORT.get(scheme) != port:
                     auth = f"{auth}:{port}"
         if rest:
-            c = rest[-1]
-            if c in _TRAIL or c in _OPEN or "&" in rest:
+            if rest[-1] in _TRAIL or "&" in rest or ")" in rest or "]" in rest:
                 rest = _trim_rest(rest)
                 if rest:
                     end = m.start(g + 1) + len(rest)
@@ -345,20 +360,23 @@ def _url(
     if user:
         auth = f"{user}@{auth}"
     value, ext = _normal(scheme, auth, rest, defanged)
-    return Found(
-        "url",
-        value,
-        start,
-        end,
-        None,
-        validity,
-        None,
-        host,
-        domain,
-        suffix,
-        ext,
-        network,
-        defanged,
+    return _new(
+        Found,
+        (
+            "url",
+            value,
+            start,
+            end,
+            None,
+            validity,
+            None,
+            host,
+            domain,
+            suffix,
+            ext,
+            network,
+            defanged,
+        ),
     )
 
 
@@ -386,9 +404,8 @@ def _scheme_url(text: str, s: int) -> Found | None:
             return None
         m = ml
         ip6, raw_host = m.group(3, 4)
-    lower = written.lower()
-    scheme = _SCHEME_NORM.get(lower, lower)
-    defanged = scheme != lower or sep != "://"
+    scheme, defanged = _SCHEMES[written]
+    defanged = defanged or sep != "://"
     if ip6 is not None:
         info = host_info(ip6)
         if info is None:
