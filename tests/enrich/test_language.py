@@ -147,7 +147,7 @@ def test_results_have_the_documented_shape() -> None:
     for lang, conf, script in out:
         assert (lang is None) == (conf is None)
         if lang is not None:
-            assert isinstance(lang, str) and 2 <= len(lang) <= 3 and lang.islower()
+            assert isinstance(lang, str) and len(lang) == 2 and lang.isalpha() and lang.islower()
             assert conf is not None and 0.0 < conf <= 1.0
         assert script is None or (len(script) == 4 and script[0].isupper())
 

@@ -135,7 +135,7 @@ _new = tuple.__new__  # builds a Found without the Python frame of its generated
 _OPEN = {")": "(", "]": "[", "}": "{"}
 _TRAIL = frozenset(".,:;!?'\"*")
 _MARKUP_GAPS = frozenset(("](", '">', "'>", ">", '" >'))
-_BEFORE_BARE = frozenset("@_/\\#$")  # a bare host glued to one of these is something else
+_BEFORE_BARE = frozenset("@＠_/\\#$")  # a bare host glued to one of these is something else
 _AFTER_BARE = frozenset("_@")
 
 # forms of a URL candidate
