@@ -23,7 +23,7 @@ Quirks handled:
 - answers carry no title: the question's title fills ``thread_title`` when the question came
   earlier in the file (a bounded cache of recent question titles; dumps are ordered by ``Id``).
 
-Hostile input: the file is streamed with ``lxml.etree.iterparse`` (rows cleared as they are
+Hostile input: the file is streamed through an ``lxml`` pull parser fed 64 KB at a time (rows cleared as they are
 read, so memory stays flat), with entity resolution off, no network, and libxml2's default
 limits (``huge_tree`` off: no nesting over 256 levels, no row of about 10 MB). A document
 with a ``<!DOCTYPE>`` is refused before any row is mapped (real dumps never have a
@@ -142,8 +142,7 @@ class StackExchangeImporter(Importer):
         self.retrieved = _time(opts.retrieved_at, "retrieved_at") if opts.retrieved_at else None
         self.titles: dict[str, str] = {}
         handle = ctx.open(path)
-        events = etree.iterparse(
-            handle.stream,
+        parser = etree.XMLPullParser(
             events=("end",),
             resolve_entities=False,
             no_network=True,
@@ -152,11 +151,12 @@ class StackExchangeImporter(Importer):
             remove_comments=True,
             remove_pis=True,
         )
+        events = _elements(parser, handle.stream)
         rows = 0
         limit = ctx.settings.max_record_bytes
         checked = False
         try:
-            for _, elem in events:
+            for elem in events:
                 if not checked:
                     _check_document(elem, path)
                     checked = True
@@ -268,3 +268,24 @@ def _check_document(elem: Any, path: Path) -> None:
             hint="only Posts.xml holds posts; Comments.xml, Users.xml and the "
             "other files of the dump are not read by this importer",
         )
+
+
+def _elements(parser: Any, stream: Any) -> Iterator[Any]:
+    """The elements ``parser`` ends while fed ``stream``; on a fault, the elements completed
+    before it are still delivered, then the error is raised (``iterparse`` drops those of
+    the chunk that holds the fault)."""
+    while True:
+        chunk = stream.read(1 << 16)
+        try:
+            if chunk:
+                parser.feed(chunk)
+            else:
+                parser.close()
+        except etree.XMLSyntaxError:
+            for _, elem in parser.read_events():
+                yield elem
+            raise
+        for _, elem in parser.read_events():
+            yield elem
+        if not chunk:
+            return
