@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
+import os
+import signal
+import sys
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -19,11 +24,27 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     which breaks scripts without a main guard. Forking is safe here because the pool forks
     all its workers at the first submit, before the caller starts its writer thread; the only
     other threads are DuckDB's idle workers, and the children never touch DuckDB."""
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
     with warnings.catch_warnings():  # Python 3.12+ warns about fork in threaded processes
         warnings.simplefilter("ignore", DeprecationWarning)
         pool.submit(int).result()  # start every worker now
     return pool
+
+
+def _die_with_parent(parent: int) -> None:
+    """Worker initializer: a worker ends when its parent process does, even when the parent
+    is killed (SIGKILL leaves no chance to stop the pool, and forked workers hold the pipe
+    ends that would otherwise tell them). Linux only; elsewhere the pool's own shutdown."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
 
 
 def in_order(

@@ -52,6 +52,19 @@ def wait_for(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyp
         time.sleep(0.05)
 
 
+def _processes_mentioning(marker: str) -> list[int]:
+    """Live processes whose command line contains ``marker`` (forked workers share it)."""
+    found = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if marker.encode() in (d / "cmdline").read_bytes():
+                    found.append(int(d.name))
+            except OSError:
+                continue
+    return found
+
+
 def test_second_process_gets_a_clear_busy_message(tmp_path: Path) -> None:
     Workspace.init(tmp_path / "w").close()
     ready = tmp_path / "ready"
@@ -125,6 +138,7 @@ def test_killed_import_leaves_a_consistent_store_and_resumes(tmp_path: Path) -> 
     assert proc.poll() is None, "the import finished before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
+    wait_for(lambda: not _processes_mentioning(str(progress)), timeout=10)  # workers die too
     with Workspace.open(ws_dir, read_only=True) as ws:  # readable, consistent
         stored = int(ws.sql("SELECT count(*) AS n FROM posts").to_pylist()[0]["n"])
         assert ws.imports()[0]["status"] == "running"  # nobody could mark it
