@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import multiprocessing
 import os
 import signal
@@ -27,7 +28,7 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),
-        initializer=_die_with_parent,
+        initializer=_start_worker,
         initargs=(os.getpid(),),
     )
     with warnings.catch_warnings():  # Python 3.12+ warns about fork in threaded processes
@@ -36,10 +37,14 @@ def worker_pool(workers: int) -> ProcessPoolExecutor:
     return pool
 
 
-def _die_with_parent(parent: int) -> None:
-    """Worker initializer: a worker ends when its parent process does, even when the parent
-    is killed (SIGKILL leaves no chance to stop the pool, and forked workers hold the pipe
-    ends that would otherwise tell them). Linux only; elsewhere the pool's own shutdown."""
+def _start_worker(parent: int) -> None:
+    """Worker initializer. The objects inherited from the parent (compiled patterns, models)
+    are frozen out of the garbage collector's reach: collections no longer walk them, nor
+    write to their pages (which stay shared with the parent). And a worker ends when its
+    parent process does, even when the parent is killed (SIGKILL leaves no chance to stop
+    the pool, and forked workers hold the pipe ends that would otherwise tell them); Linux
+    only, elsewhere the pool's own shutdown does it."""
+    gc.freeze()
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG

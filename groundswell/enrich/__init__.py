@@ -8,6 +8,7 @@ It is picklable, so worker processes run it on the batches they parse.
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import pyarrow as pa
@@ -64,6 +65,15 @@ class Enricher:
     def enrich(self, posts: pa.Table) -> tuple[pa.Table, pa.Table]:
         """The posts with their enrichment columns set, and their indicator rows (in the
         ``indicators`` schema plus ``_row``, the index of each row's post in ``posts``)."""
+        collecting = gc.isenabled()
+        gc.disable()  # a batch makes many small objects and no cycles: collections only cost
+        try:
+            return self._enrich(posts)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _enrich(self, posts: pa.Table) -> tuple[pa.Table, pa.Table]:
         n = posts.num_rows
         texts = [t or "" for t in posts.column("text").to_pylist()]
         titles = [t or "" for t in posts.column("title").to_pylist()]

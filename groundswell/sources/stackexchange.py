@@ -23,12 +23,12 @@ Quirks handled:
 - answers carry no title: the question's title fills ``thread_title`` when the question came
   earlier in the file (a bounded cache of recent question titles; dumps are ordered by ``Id``).
 
-Hostile input: the file is streamed through an ``lxml`` pull parser fed 64 KB at a time (rows cleared as they are
-read, so memory stays flat), with entity resolution off, no network, and libxml2's default
-limits (``huge_tree`` off: no nesting over 256 levels, no row of about 10 MB). A document
-with a ``<!DOCTYPE>`` is refused before any row is mapped (real dumps never have a
-DTD; libxml2 still expands internal entities inside attribute values, so this check is what
-keeps them out), and libxml2 itself refuses entity amplification and external entities in
+Hostile input: the file is streamed through an ``lxml`` pull parser fed 64 KB at a time (rows
+cleared as they are read, so memory stays flat), with entity resolution off, no network, and
+libxml2's default limits (``huge_tree`` off: no nesting over 256 levels, no row of about 10
+MB). A document with a ``<!DOCTYPE>`` is refused before any row is mapped (real dumps never
+have a DTD; libxml2 still expands internal entities inside attribute values, so this check is
+what keeps them out), and libxml2 itself refuses entity amplification and external entities in
 attributes; external DTDs and parameter entities are never loaded.
 Malformed XML (truncated file, invalid UTF-8, a wrong root element) stops the import with a
 :class:`HostileInputError`; rows read before the fault are kept.

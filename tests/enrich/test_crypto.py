@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from groundswell.enrich.indicators import checksums as cs
 from groundswell.enrich.indicators import extract
-from groundswell.enrich.indicators.base import Found, Post
+from groundswell.enrich.indicators.base import Found
 from groundswell.enrich.indicators.crypto import SOL_WINDOW, CryptoExtractor
 from groundswell.enrich.indicators.scanner import Scanner
 
@@ -23,8 +23,7 @@ SEGWIT = ("btc-p2wpkh", "btc-p2wsh", "btc-p2tr", "btc-segwit", "btc-testnet")
 
 def crypto(text: str) -> list[Found]:
     """This extractor alone, through a real Hyperscan scan."""
-    hits = SCANNER.scan([text])[0]
-    return [] if hits is None else list(EXTRACTOR.extract(Post(text), hits[0]))
+    return SCANNER.extract(text)
 
 
 def one(text: str) -> Found:

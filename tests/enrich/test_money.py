@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from groundswell.enrich.indicators import extract
-from groundswell.enrich.indicators.base import Found, Post
+from groundswell.enrich.indicators.base import Found
 from groundswell.enrich.indicators.money import MoneyExtractor, parse_number
 from groundswell.enrich.indicators.scanner import Scanner
 
@@ -24,8 +24,7 @@ VALUE = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]*[1-9])? [A-Z]{3,4}")
 
 def money(text: str) -> list[Found]:
     """This extractor alone, through a real Hyperscan scan."""
-    hits = SCANNER.scan([text])[0]
-    return [] if hits is None else list(EXTRACTOR.extract(Post(text), hits[0]))
+    return SCANNER.extract(text)
 
 
 def pairs(text: str) -> list[tuple[str, str]]:

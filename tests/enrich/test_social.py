@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from groundswell.enrich.indicators import extract
-from groundswell.enrich.indicators.base import Found, Post
+from groundswell.enrich.indicators.base import Found
 from groundswell.enrich.indicators.scanner import Scanner
 from groundswell.enrich.indicators.social import (
     EXTRACTORS,
@@ -29,15 +29,7 @@ PLATFORMS = [None, "twitter", "X", "instagram", "tiktok", "telegram", "reddit", 
 
 def find(text: str, platform: str | None = None) -> list[Found]:
     """This module's extractors alone (no other kinds, no cross-kind resolution)."""
-    hits = _SCANNER.scan([text])[0]
-    if hits is None:
-        return []
-    post = Post(text, platform)
-    out: list[Found] = []
-    for ex, ex_hits in zip(_SCANNER.extractors, hits, strict=True):
-        if ex_hits:
-            out.extend(ex.extract(post, ex_hits))
-    return out
+    return _SCANNER.extract(text, platform)
 
 
 def values(text: str, platform: str | None = None, kind: str | None = None) -> list[str]:

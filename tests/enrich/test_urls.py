@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from groundswell.enrich.indicators import domains
-from groundswell.enrich.indicators.base import Found, Post
+from groundswell.enrich.indicators.base import Found
 from groundswell.enrich.indicators.scanner import Scanner
 from groundswell.enrich.indicators.urls import (
     EXTRACTORS,
@@ -26,15 +26,7 @@ SCANNER = Scanner(EXTRACTORS)
 
 def run(text: str) -> list[Found]:
     """The URL and email extractors alone, through a real Hyperscan scan."""
-    hits = SCANNER.scan([text])[0]
-    if hits is None:
-        return []
-    post = Post(text)
-    out: list[Found] = []
-    for ex, ex_hits in zip(SCANNER.extractors, hits, strict=True):
-        if ex_hits:
-            out.extend(ex.extract(post, ex_hits))
-    return out
+    return SCANNER.extract(text)
 
 
 def urls(text: str) -> list[Found]:

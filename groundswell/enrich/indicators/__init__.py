@@ -58,11 +58,8 @@ def extract(text: str, platform: str | None = None) -> list[Found]:
     return extract_batch([text], [platform])[0]
 
 
-def _extract(sc: Scanner, post: Post, hits: list[list[Hit]]) -> list[Found]:
-    out: list[Found] = []
-    for ex, ex_hits in zip(sc.extractors, hits, strict=True):
-        if ex_hits:
-            out.extend(ex.extract(post, ex_hits))
+def _extract(sc: Scanner, post: Post, hits: dict[int, list[Hit]]) -> list[Found]:
+    out = sc.find(post, hits)
     if len(out) > 1:
         out = _resolve(out)
     return out

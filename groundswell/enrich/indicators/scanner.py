@@ -1,19 +1,22 @@
 """One Hyperscan pass over a batch of texts, for the anchor patterns of every extractor.
 
 Texts are encoded to UTF-8 and joined with NUL bytes, so a batch costs one ``scan`` call;
-the byte offsets of each hit are mapped back to the post and to character offsets.
+the byte offsets of each hit are mapped back to the post and to character offsets with array
+operations over the whole batch (a character begins at every byte that is not a UTF-8
+continuation byte, so an offset inside a character counts that character as begun and never
+shifts later offsets).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
 
 import hyperscan
+import numpy as np
 
-from groundswell.enrich.indicators.base import Extractor, Hit
+from groundswell.enrich.indicators.base import Extractor, Found, Hit, Post
 
-MAX_SCAN_BYTES = 256 << 20  # one scan call covers at most this much text
+MAX_SCAN_BYTES = 32 << 20  # one scan call covers at most this much text (and 4x in offsets)
 
 
 class Scanner:
@@ -35,10 +38,13 @@ class Scanner:
                 elements=len(expressions),
                 flags=[hyperscan.HS_FLAG_SOM_LEFTMOST] * len(expressions),
             )
+        self._ex_of = np.array([e for e, _ in self.owner], np.int64)
+        self._local_of = np.array([p for _, p in self.owner], np.int64)
 
-    def scan(self, texts: Sequence[str]) -> list[list[list[Hit]] | None]:
-        """Per text: None when nothing matched, else per extractor the list of its hits."""
-        out: list[list[list[Hit]] | None] = [None] * len(texts)
+    def scan(self, texts: Sequence[str]) -> list[dict[int, list[Hit]] | None]:
+        """Per text: None when nothing matched, else the hits of each extractor that has any
+        (by the extractor's index in ``extractors``), in order of their ends."""
+        out: list[dict[int, list[Hit]] | None] = [None] * len(texts)
         if not self.owner:
             return out
         i = 0
@@ -46,58 +52,66 @@ class Scanner:
             i = self._scan_chunk(texts, i, out)
         return out
 
+    def find(self, post: Post, hits: dict[int, list[Hit]]) -> list[Found]:
+        """What each extractor finds at its hits in ``post`` (overlaps between kinds are
+        resolved by the caller)."""
+        out: list[Found] = []
+        extractors = self.extractors
+        for e, ex_hits in hits.items():
+            out.extend(extractors[e].extract(post, ex_hits))
+        return out
+
+    def extract(self, text: str, platform: str | None = None) -> list[Found]:
+        """This scanner's extractors alone on one text, overlaps between kinds unresolved."""
+        hits = self.scan([text])[0]
+        return [] if hits is None else self.find(Post(text, platform), hits)
+
     def _scan_chunk(
-        self, texts: Sequence[str], first: int, out: list[list[list[Hit]] | None]
+        self, texts: Sequence[str], first: int, out: list[dict[int, list[Hit]] | None]
     ) -> int:
         encoded: list[bytes] = []
-        starts: list[int] = []
         pos = 0
         i = first
         while i < len(texts) and (pos < MAX_SCAN_BYTES or not encoded):
             b = texts[i].encode("utf-8", "surrogatepass")
-            starts.append(pos)
             encoded.append(b)
             pos += len(b) + 1
             i += 1
+        buf = b"\x00".join(encoded)
         raw: list[tuple[int, int, int]] = []
-        self.db.scan(
-            b"\x00".join(encoded),
-            match_event_handler=lambda h, f, t, _fl, _c: raw.append((h, f, t)),
-        )
+        self.db.scan(buf, match_event_handler=lambda h, f, t, _fl, _c: raw.append((h, f, t)))
         if not raw:
             return i
-        n_ex = len(self.extractors)
-        by_post: dict[int, list[tuple[int, int, int]]] = {}
-        for hit in raw:
-            k = bisect_right(starts, hit[1]) - 1
-            by_post.setdefault(k, []).append(hit)
-        for k, hits in by_post.items():
-            base = starts[k]
-            b = encoded[k]
-            text = texts[first + k]
-            to_char = _offsets(b, text, {o for h in hits for o in (h[1] - base, h[2] - base)})
-            per: list[list[Hit]] = [[] for _ in range(n_ex)]
-            for h, f, t in hits:
-                e, p = self.owner[h]
-                per[e].append((p, to_char(f - base), to_char(t - base)))
-            out[first + k] = per
+        hits = np.array(raw, np.int64)
+        lengths = np.fromiter(map(len, encoded), np.int64, len(encoded))
+        starts = np.cumsum(lengths + 1) - (lengths + 1)  # byte offset of each text
+        post = np.searchsorted(starts, hits[:, 1], "right") - 1
+        base = starts[post]
+        if len(buf) == sum(map(len, texts[first:i])) + len(encoded) - 1:  # all ASCII
+            c_from, c_to = hits[:, 1] - base, hits[:, 2] - base
+        else:  # characters begun before a byte offset: bytes that are no continuation byte
+            arr = np.frombuffer(buf, np.uint8)
+            begun = np.zeros(len(buf) + 1, np.int32)
+            np.cumsum((arr & 0xC0) != 0x80, dtype=np.int32, out=begun[1:])
+            c_base = begun[base]
+            c_from, c_to = begun[hits[:, 1]] - c_base, begun[hits[:, 2]] - c_base
+        ex_of, local_of = self._ex_of[hits[:, 0]], self._local_of[hits[:, 0]]
+        per: dict[int, list[Hit]] = {}
+        last = -1
+        for k, e, p, f, t in zip(
+            post.tolist(),
+            ex_of.tolist(),
+            local_of.tolist(),
+            c_from.tolist(),
+            c_to.tolist(),
+            strict=True,
+        ):
+            if k != last:  # (hits come by end offset, so a post's hits come together)
+                last = k
+                per = out[first + k] or {}
+                out[first + k] = per
+            if e in per:
+                per[e].append((p, f, t))
+            else:
+                per[e] = [(p, f, t)]
         return i
-
-
-_NOT_CONTINUATION = bytes(range(0x80)) + bytes(range(0xC0, 0x100))
-
-
-def _offsets(b: bytes, text: str, wanted: set[int]):  # type: ignore[no-untyped-def]
-    """A function from byte offsets (among ``wanted``) to character offsets: a character
-    starts at every byte that is not a UTF-8 continuation byte (0x80-0xBF), so an offset
-    inside a character counts that character as begun, and never shifts later offsets."""
-    if len(b) == len(text):
-        return lambda o: o
-    table: dict[int, int] = {}
-    prev_b = prev_c = 0
-    for o in sorted(wanted):
-        chunk = b[prev_b:o]
-        prev_c += len(chunk) - len(chunk.translate(None, _NOT_CONTINUATION))
-        prev_b = o
-        table[o] = prev_c
-    return table.__getitem__
