@@ -84,7 +84,14 @@ class Enricher:
         }
         platforms = [platform_of[s] for s in posts.column("source_id").to_pylist()]
         body = ind.extract_batch(texts, platforms)
-        heads = ind.extract_batch(titles, platforms)
+        titled = [i for i, t in enumerate(titles) if t]
+        heads = dict(
+            zip(
+                titled,
+                ind.extract_batch([titles[i] for i in titled], [platforms[i] for i in titled]),
+                strict=True,
+            )
+        )
         folded = [fold(t) if t else "" for t in texts]
         lexicon_hits = self.lexicons.match_batch(texts, folded)
         rows = _Rows()

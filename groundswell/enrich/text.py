@@ -134,7 +134,8 @@ def _token_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     firsts = np.flatnonzero(np.r_[True, token_of[1:] != token_of[:-1]])
     hashes = np.add.reduceat(weighted, firsts)
     owner = np.searchsorted(seps, starts)
-    first_of_text = np.searchsorted(owner, owner)  # index of the text's first token
+    firsts_of_texts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    first_of_text = np.repeat(firsts_of_texts, np.diff(np.r_[firsts_of_texts, len(owner)]))
     keep = np.arange(len(owner)) - first_of_text <= MAX_FEATURES
     return hashes[keep], owner[keep]
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from groundswell.enrich.indicators.base import Extractor, Found, Hit, Post
 
-MAX_SCAN_BYTES = 32 << 20  # one scan call covers at most this much text (and 4x in offsets)
+MAX_SCAN_BYTES = 16 << 20  # one scan call covers at most this much text (8x in offsets)
 
 
 class Scanner:
@@ -90,11 +90,12 @@ class Scanner:
         if len(buf) == sum(map(len, texts[first:i])) + len(encoded) - 1:  # all ASCII
             c_from, c_to = hits[:, 1] - base, hits[:, 2] - base
         else:  # characters begun before a byte offset: bytes that are no continuation byte
-            arr = np.frombuffer(buf, np.uint8)
-            begun = np.zeros(len(buf) + 1, np.int32)
-            np.cumsum((arr & 0xC0) != 0x80, dtype=np.int32, out=begun[1:])
-            c_base = begun[base]
-            c_from, c_to = begun[hits[:, 1]] - c_base, begun[hits[:, 2]] - c_base
+            continuation = np.flatnonzero(np.frombuffer(buf, np.int8) < -64)  # 0x80-0xBF
+            c_from = hits[:, 1] - np.searchsorted(continuation, hits[:, 1])
+            c_to = hits[:, 2] - np.searchsorted(continuation, hits[:, 2])
+            c_base = base - np.searchsorted(continuation, base)
+            c_from -= c_base
+            c_to -= c_base
         ex_of, local_of = self._ex_of[hits[:, 0]], self._local_of[hits[:, 0]]
         per: dict[int, list[Hit]] = {}
         last = -1
