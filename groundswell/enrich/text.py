@@ -127,7 +127,7 @@ def _token_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     if not len(starts):
         return np.empty(0, np.uint64), np.empty(0, np.int64)
     pos = np.flatnonzero(tok)
-    token_of = np.cumsum(start)[pos] - 1
+    token_of = np.cumsum(start[pos], dtype=np.int32) - 1  # (a token starts on a token byte)
     k = np.minimum(pos - starts[token_of], 63)
     with np.errstate(over="ignore"):
         weighted = arr[pos].astype(np.uint64) * _POW[k]
