@@ -8,7 +8,6 @@ It is picklable, so worker processes run it on the batches they parse.
 
 from __future__ import annotations
 
-import gc
 from typing import Any
 
 import pyarrow as pa
@@ -20,6 +19,7 @@ from groundswell.enrich.indicators import urls
 from groundswell.enrich.indicators.base import Found
 from groundswell.enrich.lexicons import Lexicons
 from groundswell.enrich.text import content_hash, fold, simhashes
+from groundswell.workers import no_gc
 
 __all__ = ["ENRICHED_COLUMNS", "ENRICH_VERSION", "Enricher", "find_indicators"]
 
@@ -65,13 +65,8 @@ class Enricher:
     def enrich(self, posts: pa.Table) -> tuple[pa.Table, pa.Table]:
         """The posts with their enrichment columns set, and their indicator rows (in the
         ``indicators`` schema plus ``_row``, the index of each row's post in ``posts``)."""
-        collecting = gc.isenabled()
-        gc.disable()  # a batch makes many small objects and no cycles: collections only cost
-        try:
+        with no_gc():
             return self._enrich(posts)
-        finally:
-            if collecting:
-                gc.enable()
 
     def _enrich(self, posts: pa.Table) -> tuple[pa.Table, pa.Table]:
         n = posts.num_rows

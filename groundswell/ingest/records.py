@@ -20,6 +20,7 @@ from groundswell.errors import GroundswellError
 from groundswell.ids import post_uid
 from groundswell.sources.base import JsonLinesImporter, Reject, SourceInfo, excerpt
 from groundswell.sources.readers import Block
+from groundswell.workers import no_gc
 
 
 @dataclass(frozen=True)
@@ -203,8 +204,9 @@ def parse_block(
 ) -> Part:
     """Worker-process entry: one block of lines to one validated (and enriched) part."""
     target = TARGETS[importer.target]
-    items = importer.parse_block(block, limit_mb)
-    out = list(parts(items, validator, target, import_id, size=1 << 62))
+    with no_gc():
+        items = importer.parse_block(block, limit_mb)
+        out = list(parts(items, validator, target, import_id, size=1 << 62))
     if not out:
         return Part(None)
     part = out[0]
