@@ -208,3 +208,27 @@ def test_never_raises_on_any_str(text: str) -> None:
 
 def test_version_is_recorded() -> None:
     assert isinstance(language.DETECTOR_VERSION, str) and language.DETECTOR_VERSION
+
+
+def test_laughter_prefilter_lets_through_every_letter_a_laughter_token_has() -> None:
+    # _neutral() rules a text out at its first letter that _NOT_NEUTRAL finds: that must be
+    # no letter the (case-insensitive) laughter tokens can match
+    import re
+    import sys
+
+    letters = re.compile("[a-zㅋㅎㅠㅜ]", re.IGNORECASE)
+    for cp in range(sys.maxunicode + 1):
+        ch = chr(cp)
+        if letters.fullmatch(ch):
+            assert language._NOT_NEUTRAL.search(ch) is None, hex(cp)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="abcz- .,'éİK\u00adXY1\ud800", max_size=60) | hostile)
+def test_fast_word_split_is_the_regex(text: str) -> None:
+    import re
+
+    expected = [w.encode() for w in re.findall(r"[a-z]+(?:-[a-z]+)?", text.lower())]
+    assert language._words(text) == expected
+    if text.isascii():
+        assert language._words(text, text.encode()) == expected
