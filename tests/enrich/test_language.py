@@ -232,3 +232,21 @@ def test_fast_word_split_is_the_regex(text: str) -> None:
     assert language._words(text) == expected
     if text.isascii():
         assert language._words(text, text.encode()) == expected
+
+
+def test_long_han_only_text_is_chinese_without_cld2(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_cld2(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("CLD2 asked")
+
+    long = "路由器重启了两次还是没网有人知道怎么办吗"  # 20 Han characters, no kana
+    short = "東京駅到着"
+    assert detect([short])[0][0] == "ja"  # short: CLD2 decides whether it is Japanese
+    monkeypatch.setattr(language, "_cld2", no_cld2)
+    lang, conf, script = detect([long])[0]
+    assert (lang, script) == ("zh", "Hani") and conf is not None and conf > 0.7
+
+
+def test_warm_loads_every_detector() -> None:
+    language.warm()
+    assert set(language._lingua) == set(language._GROUPS)
+    assert detect(["the bus is late again, third time this week"])[0][0] == "en"
