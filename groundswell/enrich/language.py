@@ -16,7 +16,7 @@ How a text is decided (docs/language.md has the measurements behind each step):
 3. A script of one language decides it outright: kana (with or without Han) ja, Hangul ko,
    Thai, Greek, Hebrew, Georgian, Armenian, Tamil ... So does a Cyrillic letter that only some
    alphabets have (ы э ё: ru; ї є ґ і: uk; ў: be; ђ ћ џ ј љ њ: sr; ѓ ќ ѕ: mk).
-4. Everything else goes to CLD2 (``pycld2``: about 5 µs a post), whose answer is checked where
+4. Everything else goes to CLD2 (``pycld2``), whose answer is checked where
    short texts mislead it, by lingua restricted to a few plausible languages: Cyrillic that
    CLD2 does not call ru or uk (lingua over ru, uk, bg); Latin-script texts under
    :data:`SHORT_LETTERS` letters that CLD2 puts in a minor language (lingua over the ten
@@ -30,7 +30,7 @@ How a text is decided (docs/language.md has the measurements behind each step):
 Cost: CLD2 (3 to 8 µs a call on this project's reference machine, by length) for the Latin
 posts, the short Han-only ones and the Cyrillic ones without a telling letter, plus 2 to 5 µs
 of Python; lingua is reached by 0.3% of forum-like posts and 0.005% of chat-like ones (about
-1% of the labelled corpus, which is full of hard cases). Deterministic; never raises on any
+4% of the labelled corpus, which is full of hard cases). Deterministic; never raises on any
 ``str``; the detectors are loaded once per process, on first use or by :func:`warm` (call it
 before forking worker processes, so that they share the ~450 MB of lingua models).
 """
