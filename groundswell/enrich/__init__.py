@@ -60,7 +60,7 @@ class Enricher:
     def warm(self) -> None:
         """Compile and load everything now (before worker processes fork, so they share it)."""
         ind.scanner()
-        language.detect(["warm up"])
+        language.warm()
 
     def enrich(self, posts: pa.Table) -> tuple[pa.Table, pa.Table]:
         """The posts with their enrichment columns set, and their indicator rows (in the

@@ -109,6 +109,9 @@ def test_undetermined(text: str) -> None:
         ("busnya telat lagi, udah 20 menit nunggu di halte", "id", "Latn"),
         # a link glued to Chinese text: its letters do not outweigh the Han characters
         ("这个汤的做法超好吃https://caipu.example.cn/tang/recipe/soup", "zh", "Hani"),
+        # ... and the Chinese text glued after a link is text, not part of the link
+        ("https://caipu.example.cn/tang/soup终于把这个汤做完了，味道很好。", "zh", "Hani"),
+        ("看这里www.example.cn/p/1这个做法非常简单", "zh", "Hani"),
         # Cyrillic told apart by its letters
         ("дякую ще раз за вчорашню допомогу, дуже виручив", "uk", "Cyrl"),
         ("благодаря ти още веднъж за помощта вчера", "bg", "Cyrl"),
