@@ -70,9 +70,10 @@ def _fold_one(m: re.Match[str]) -> str:
 def content_hash(folded: str) -> int:
     """Signed 64-bit xxh3 (a DuckDB BIGINT) of a :func:`fold`-ed text with its whitespace
     collapsed: equal for copies that differ only in case, accents, width or spacing."""
-    return xxhash.xxh3_64_intdigest(" ".join(folded.split()).encode("utf-8", "surrogatepass")) - (
-        1 << 63
-    )
+    text = folded.strip()
+    if "  " in text or not text.isprintable():  # (whitespace but " " is not printable)
+        text = " ".join(text.split())
+    return xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass")) - (1 << 63)
 
 
 # Signature tokens are taken from the folded UTF-8 bytes: ASCII punctuation and controls

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,13 @@ def test_fold_is_one_for_one() -> None:
 @settings(max_examples=300)
 def test_fold_keeps_offsets(text: str) -> None:
     assert len(fold(text)) == len(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab \t\r\n\x0b\x1c\u00a0\u2028\u3000\ud800é")))
+def test_content_hash_is_the_hash_of_single_spaced_words(text: str) -> None:
+    words = " ".join(text.split()).encode("utf-8", "surrogatepass")
+    assert content_hash(text) == xxhash.xxh3_64_intdigest(words) - (1 << 63)
 
 
 def test_content_hash_ignores_case_spacing_and_width() -> None:
