@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from groundswell.enrich.indicators import crypto, money, social, urls
 from groundswell.enrich.indicators.base import Extractor, Found, Hit, Post
 from groundswell.enrich.indicators.scanner import Scanner
+from groundswell.workers import no_gc
 
 __all__ = ["EXTRACTORS", "Found", "Post", "extract", "extract_batch"]
 
@@ -44,12 +45,13 @@ def extract_batch(
     """The indicators of each text (with the platform of its source), in text order."""
     sc = scanner()
     found: list[list[Found]] = []
-    for i, hits in enumerate(sc.scan(texts)):
-        if hits is None:
-            found.append([])
-        else:
-            post = Post(texts[i], platforms[i] if platforms is not None else None)
-            found.append(_extract(sc, post, hits))
+    with no_gc():
+        for i, hits in enumerate(sc.scan(texts)):
+            if hits is None:
+                found.append([])
+            else:
+                post = Post(texts[i], platforms[i] if platforms is not None else None)
+                found.append(_extract(sc, post, hits))
     return found
 
 
