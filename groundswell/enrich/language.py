@@ -363,8 +363,10 @@ def _detector(group: str) -> Any:
 
                 codes = [getattr(IsoCode639_1, c.upper()) for c in _GROUPS[group]]
                 builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
-                if group.startswith("Latn"):  # high accuracy: ~500 µs a call, +300 MB
-                    builder = builder.with_low_accuracy_mode()
+                # low accuracy (trigrams only): 53 MB for every detector, where high accuracy
+                # took 420 MB in every importing process (and ~500 µs a call for 24 languages)
+                # for one answer more in 1,551 (docs/language.md)
+                builder = builder.with_low_accuracy_mode()
                 det = builder.with_preloaded_language_models().build()
                 _lingua[group] = det
     return det
