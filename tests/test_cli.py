@@ -241,6 +241,8 @@ def test_generate_and_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     code, out, err = run(capsys, "demo", str(tmp_path / "d"), "--scale", "0.02")
     assert code == 0, err
     assert "0 quarantined" in err and "forum:Lantern Hall" in out and "ev_calls" in out
+    assert "Indicators extracted at import" in out and "lexicon" in out
+    assert "imgdrop.example" in out  # the demo's busiest image host
     code, out, _ = run(capsys, "stats", "-w", str(tmp_path / "d" / "workspace"), "--json")
     first = json.loads(out)
     assert first["posts"] > 3_000 and first["quarantined"] == 0

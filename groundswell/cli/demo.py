@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from groundswell.cli.common import err, guard, import_progress, out
+from groundswell.analysis.indicators import IndicatorQuery
+from groundswell.cli.common import err, guard, import_progress, out, print_table
 from groundswell.cli.inspecting import print_sources, print_summary
 from groundswell.config import CONFIG_NAME
 from groundswell.sources.base import ImportOptions
@@ -88,7 +89,13 @@ def register(app: typer.Typer) -> None:
             )
             print_summary(ws.stats())
             print_sources(ws.sources())
+            out.print("\nIndicators extracted at import, by kind:")
+            print_table(ws.indicators(IndicatorQuery(by="kind")), ["kind", "occurrences", "posts"])
+            out.print("Top domains of links to .jpg files (outside quotes):")
+            top = IndicatorQuery(kind="url", extension="jpg", by="domain", top=5)
+            print_table(ws.indicators(top), ["domain", "occurrences", "posts", "first_seen"])
         out.print(
             f"\nWorkspace: {wsdir}\nGround truth: {manifest.ground_truth_path}\n"
-            f"Try: groundswell stats -w {wsdir}"
+            f"Try: groundswell stats -w {wsdir}\n"
+            f"     groundswell indicators -w {wsdir} --kind lexicon --by subkind --per month"
         )
