@@ -16,23 +16,23 @@ How a text is decided (docs/language.md has the measurements behind each step):
 3. A script of one language decides it outright: kana (with or without Han) ja, Hangul ko,
    Thai, Greek, Hebrew, Georgian, Armenian, Tamil ... So does a Cyrillic letter that only some
    alphabets have (ы э ё: ru; ї є ґ і: uk; ў: be; ђ ћ џ ј љ њ: sr; ѓ ќ ѕ: mk).
-4. Everything else goes to CLD2 (``pycld2``), whose answer is checked where
-   short texts mislead it, by lingua restricted to a few plausible languages: Cyrillic that
-   CLD2 does not call ru or uk (lingua over ru, uk, bg); Latin-script texts under
-   :data:`SHORT_LETTERS` letters that CLD2 puts in a minor language (lingua over the ten
-   major ones); longer ones it puts in a rare language or calls "English" with a low score and
-   hardly an English function word (lingua over 24 languages, low-accuracy mode). Han-only
+4. Everything else goes to CLD2 (``pycld2``), whose answer is checked where short texts mislead
+   it, by lingua restricted to a few plausible languages: Cyrillic that CLD2 does not call ru
+   or uk (lingua over ru, uk, bg); Latin-script texts under :data:`SHORT_LETTERS` letters that
+   CLD2 puts in a minor language (lingua over the ten major ones); longer ones it puts in a
+   rare language or calls "English" with a low score and hardly an English function word
+   (lingua over 24 languages; every lingua detector runs in its low-accuracy mode). Han-only
    text (no kana) of more than :data:`JA_MAX_HAN` characters is Chinese without asking CLD2;
-   shorter, it is Chinese unless CLD2 says Japanese and it has 4 characters or more.
-   Indonesian vs Malay is decided by words only one of them uses: Malay needs more Malaysian
-   words than Indonesian ones, everything else of the pair is Indonesian.
+   shorter, it is Chinese unless CLD2 says Japanese and it has 4 characters or more. Indonesian
+   vs Malay is decided by words only one of them uses: Malay needs more Malaysian words than
+   Indonesian ones, everything else of the pair is Indonesian.
 
 Cost: CLD2 (3 to 8 µs a call on this project's reference machine, by length) for the Latin
 posts, the short Han-only ones and the Cyrillic ones without a telling letter, plus 2 to 5 µs
 of Python; lingua is reached by 0.3% of forum-like posts and 0.005% of chat-like ones (about
 4% of the labelled corpus, which is full of hard cases). Deterministic; never raises on any
 ``str``; the detectors are loaded once per process, on first use or by :func:`warm` (call it
-before forking worker processes, so that they share the ~450 MB of lingua models).
+before forking worker processes, so that they share lingua's ~50 MB of models).
 """
 
 from __future__ import annotations
@@ -393,7 +393,7 @@ _WARM_TEXTS = (
 def warm() -> None:
     """Load CLD2's tables and every lingua detector :func:`detect` may use, now: call it in a
     parent process before it forks its workers, so that they share the memory (lingua's
-    models are ~100 MB and take ~1 s to load; docs/language.md has the figures)."""
+    models are ~50 MB and take ~1 s to load; docs/language.md has the figures)."""
     for group in _GROUPS:
         _detector(group)
     detect(_WARM_TEXTS)
