@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from groundswell.enrich.text import content_hash, fold, simhashes, tokens
+from groundswell.enrich.text import MAX_FEATURES, content_hash, fold, simhashes, tokens
 
 
 def distance(a: int, b: int) -> int:
@@ -87,3 +89,47 @@ def test_simhash_never_fails(texts: list[str]) -> None:
 
 def test_huge_text_is_capped() -> None:
     assert simhashes(["word " * 2_000_000])[0] == simhashes(["word " * 1000])[0]
+
+
+# --- a plain-Python SimHash, the definition the vectorised one must equal -----------------
+M64 = (1 << 64) - 1
+
+
+def _mix64(h: int) -> int:
+    h = ((h ^ (h >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    h = ((h ^ (h >> 27)) * 0x94D049BB133111EB) & M64
+    return h ^ (h >> 31)
+
+
+def _token_hash(token: bytes) -> int:
+    h = 0
+    for j, b in enumerate(token):
+        h = (h + b * pow(0x100000001B3, min(j, 63), 1 << 64)) & M64
+    return h
+
+
+def reference_simhash(folded: str) -> int | None:
+    hashes = [_token_hash(t) for t in tokens(folded)][: MAX_FEATURES + 1]
+    if not hashes:
+        return None
+    if len(hashes) == 1:
+        feats = [_mix64(hashes[0])]
+    else:
+        feats = [
+            _mix64((_mix64(a) * 0x9E3779B97F4A7C15 + b) & M64)
+            for a, b in itertools.pairwise(hashes)
+        ]
+    sig = 0
+    for bit in range(64):
+        if 2 * sum((f >> bit) & 1 for f in feats) > len(feats):
+            sig |= 1 << bit
+    return sig - (1 << 64) if sig >= 1 << 63 else sig
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(max_size=120) | st.sampled_from(["新冠疫情期间", "x" * 70, "a b"]), max_size=8)
+)
+def test_simhash_equals_its_plain_definition(texts: list[str]) -> None:
+    folded = [fold(t) for t in texts]
+    assert simhashes(folded) == [reference_simhash(f) for f in folded]
