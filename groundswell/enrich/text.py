@@ -89,8 +89,8 @@ _LANES = np.uint64(0x0101010101010101)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _K = np.uint64(0x9E3779B97F4A7C15)
-# weights of a token's bytes by position (bytes past the 64th share the last weight)
-_POW = np.cumprod(np.r_[np.uint64(1), np.full(63, 0x100000001B3, np.uint64)], dtype=np.uint64)
+TOKEN_BYTES = 64  # a token is hashed by its first this many bytes
+_ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 def tokens(folded: str) -> list[bytes]:
@@ -127,18 +127,34 @@ def _token_hashes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     starts = np.flatnonzero(start)
     if not len(starts):
         return np.empty(0, np.uint64), np.empty(0, np.int64)
-    pos = np.flatnonzero(tok)
-    token_of = np.cumsum(start[pos], dtype=np.int32) - 1  # (a token starts on a token byte)
-    k = np.minimum(pos - starts[token_of], 63)
+    # a token ends before a separator or the next token's start: one end per token, in order
+    ends = np.flatnonzero(tok & np.r_[start[1:] | ~tok[1:], True]) + 1
+    lengths = np.minimum(ends - starts, TOKEN_BYTES)
+    windows = np.lib.stride_tricks.sliding_window_view(np.r_[arr, np.zeros(8, np.uint8)], 8)
     with np.errstate(over="ignore"):
-        weighted = arr[pos].astype(np.uint64) * _POW[k]
-    firsts = np.flatnonzero(np.r_[True, token_of[1:] != token_of[:-1]])
-    hashes = np.add.reduceat(weighted, firsts)
+        hashes = _chunk(windows, starts, lengths)
+        for c in range(8, TOKEN_BYTES, 8):  # the rest of the tokens longer than 8 bytes
+            longer = np.flatnonzero(lengths > c)
+            if not len(longer):
+                break
+            hashes[longer] = hashes[longer] * _K + _chunk(
+                windows, starts[longer] + c, lengths[longer] - c
+            )
     owner = np.searchsorted(seps, starts)
     firsts_of_texts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
     first_of_text = np.repeat(firsts_of_texts, np.diff(np.r_[firsts_of_texts, len(owner)]))
     keep = np.arange(len(owner)) - first_of_text <= MAX_FEATURES
     return hashes[keep], owner[keep]
+
+
+def _chunk(windows: np.ndarray, at: np.ndarray, remaining: np.ndarray) -> np.ndarray:
+    """The 8 bytes at each of ``at`` as a little-endian integer, cut to ``remaining`` bytes."""
+    words = windows[at].view(np.uint64).ravel()
+    short = remaining < 8
+    if short.any():
+        shift = (8 * np.minimum(remaining, 7)).astype(np.uint64)
+        words &= np.where(short, (np.uint64(1) << shift) - np.uint64(1), _ALL)
+    return words
 
 
 def simhashes(texts: Sequence[str]) -> list[int | None]:
