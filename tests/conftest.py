@@ -1,7 +1,11 @@
-"""Shared fixtures: a fresh temp-dir workspace, and the path to the fixture files."""
+"""Shared fixtures: a fresh temp-dir workspace, and the path to the fixture files. The tests
+keep compiled pattern databases in a cache of their own (inherited by the processes they
+start), never in the user's."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +14,7 @@ import pytest
 from groundswell import Workspace
 
 CASES = Path(__file__).parent / "cases"
+os.environ["GROUNDSWELL_CACHE"] = tempfile.mkdtemp(prefix="groundswell-test-cache-")
 
 
 @pytest.fixture

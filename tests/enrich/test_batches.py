@@ -1,12 +1,17 @@
 """Whole-batch extraction: one Hyperscan pass over many posts must give each post exactly
-what it gets alone (the byte-to-post and byte-to-character mapping), on any Unicode."""
+what it gets alone (the byte-to-post and byte-to-character mapping), on any Unicode; and the
+cache of the compiled pattern database."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from groundswell.enrich.indicators import extract, extract_batch
+from groundswell.enrich.indicators import EXTRACTORS, extract, extract_batch
+from groundswell.enrich.indicators.scanner import Scanner
 
 PIECES = [
     "https://files.example.com/a/b.jpg",
@@ -59,3 +64,19 @@ def test_mixed_scripts_in_one_batch_keep_their_offsets() -> None:
     assert values[1] == ["https://b.example.com/2.png"]
     assert values[2] == []
     assert "http://www.example.org/страница" in values[3]
+
+
+def test_compiled_patterns_are_cached_and_a_bad_cache_is_only_slower(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GROUNDSWELL_CACHE", str(tmp_path / "cache"))
+    text = "see https://a.example.com/x.jpg and @bob"
+    fresh = Scanner(EXTRACTORS).extract(text)
+    [cached] = (tmp_path / "cache").iterdir()
+    assert cached.name.startswith("hyperscan-") and cached.stat().st_size > 0
+    assert Scanner(EXTRACTORS).extract(text) == fresh  # loaded from the cache
+    cached.write_bytes(b"not a database")
+    assert Scanner(EXTRACTORS).extract(text) == fresh  # compiled again ...
+    assert cached.read_bytes() != b"not a database"  # ... and the cache mended
+    monkeypatch.setenv("GROUNDSWELL_CACHE", str(cached / "not-a-dir"))  # unwritable
+    assert Scanner(EXTRACTORS).extract(text) == fresh
