@@ -110,20 +110,22 @@ class Enricher:
                         rows.add(i, "href", h, "", None)
         detected = language.detect(
             [f"{h}\n{t}" if h else t for h, t in zip(titles, texts, strict=True)]
+            if titled
+            else texts
         )
-        declared = posts.column("language").to_pylist()
-        langs: list[str | None] = []
-        confs: list[float | None] = []
-        scripts: list[str | None] = []
-        for decl, (lang, conf, script) in zip(declared, detected, strict=True):
-            if decl and decl != "und":
-                langs.append(decl)
-                confs.append(None)
-            else:
-                langs.append(lang)
-                confs.append(None if lang is None else float(conf or 0.0))
-            scripts.append(script)
-        basis = [f or (fold(h) if h else "") for f, h in zip(folded, titles, strict=True)]
+        langs, confs, scripts = (
+            (list(c) for c in zip(*detected, strict=True)) if n else ([], [], [])
+        )
+        declared = posts.column("language")
+        if declared.null_count < n:  # a language the platform declares is kept
+            for i, decl in enumerate(declared.to_pylist()):
+                if decl and decl != "und":
+                    langs[i], confs[i] = decl, None
+        basis = (
+            [f or (fold(h) if h else "") for f, h in zip(folded, titles, strict=True)]
+            if titled
+            else folded
+        )
         out = posts
         for name, values in (
             ("language", langs),
