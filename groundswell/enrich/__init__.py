@@ -155,51 +155,46 @@ def _quote_spans(quotes: list[dict[str, Any]] | None) -> list[tuple[int, int]] |
 
 
 class _Rows:
-    """Indicator rows gathered column by column; the post's own columns are taken from the
-    batch at the end."""
-
-    OWN = ("field", "kind", "subkind", "value", "raw", "start", "end", "in_quote", "validity",
-           "amount", "host", "domain", "suffix", "extension", "network", "defanged")  # fmt: skip
+    """Indicator rows: the findings themselves (tuples, turned into columns at the end), with
+    the row, field, raw span and in-quote flag of each; the post's own columns are taken
+    from the batch."""
 
     def __init__(self) -> None:
-        self.cols: dict[str, list[Any]] = {c: [] for c in self.OWN}
         self.rows: list[int] = []
+        self.fields: list[str] = []
+        self.found: list[Found] = []
+        self.raw: list[str | None] = []
+        self.in_quote: list[bool | None] = []
 
     def add(
         self, row: int, field: str, f: Found, text: str, spans: list[tuple[int, int]] | None
     ) -> None:
-        c = self.cols
         self.rows.append(row)
-        c["field"].append(field)
-        c["kind"].append(f.kind)
-        c["subkind"].append(f.subkind)
-        c["value"].append(f.value)
-        if f.start is None:
-            c["raw"].append(None)
-            c["in_quote"].append(None)
+        self.fields.append(field)
+        self.found.append(f)
+        start = f.start
+        if start is None:
+            self.raw.append(None)
+            self.in_quote.append(None)
         else:
-            c["raw"].append(text[f.start : f.end])
-            c["in_quote"].append(spans is not None and any(s <= f.start < e for s, e in spans))
-        c["start"].append(f.start)
-        c["end"].append(f.end)
-        c["validity"].append(f.validity)
-        c["amount"].append(f.amount)
-        c["host"].append(f.host)
-        c["domain"].append(f.domain)
-        c["suffix"].append(f.suffix)
-        c["extension"].append(f.extension)
-        c["network"].append(f.network)
-        c["defanged"].append(f.defanged)
+            self.raw.append(text[start : f.end])
+            self.in_quote.append(spans is not None and any(s <= start < e for s, e in spans))
 
     def table(self, posts: pa.Table) -> pa.Table:
         take = pa.array(self.rows, pa.int64())
-        own = {
+        cols: dict[str, Any] = {
             "post_uid": posts.column("uid").take(take),
             "source_id": posts.column("source_id").take(take),
             "time": posts.column("time").take(take),
+            "field": self.fields,
+            "raw": self.raw,
+            "in_quote": self.in_quote,
         }
+        found = zip(*self.found, strict=True) if self.found else ([] for _ in Found._fields)
+        cols.update(zip(Found._fields, found, strict=True))
         arrays = [
-            own[f.name] if f.name in own else pa.array(self.cols[f.name], f.type) for f in _IND
+            c if isinstance(c := cols[f.name], pa.ChunkedArray) else pa.array(c, f.type)
+            for f in _IND
         ]
         t = pa.Table.from_arrays(arrays, schema=_IND)
         return t.append_column("_row", take)
