@@ -253,3 +253,84 @@ def test_warm_loads_every_detector() -> None:
     language.warm()
     assert set(language._lingua) == set(language._GROUPS)
     assert detect(["the bus is late again, third time this week"])[0][0] == "en"
+
+
+def _no_cld2(*_args: object, **_kwargs: object) -> None:
+    raise AssertionError("CLD2 asked")  # detect() turns it into (None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("the bus was late again and i think they will not fix it this week", "en"),
+        ("ik heb het niet gezien, maar de trein was weer te laat", "nl"),
+        ("ich habe heute keine zeit, aber wir sehen uns morgen", "de"),
+        ("je ne sais pas si elle est dans le train avec nous", "fr"),
+        ("el tren llega tarde otra vez y yo no tengo tiempo para esto", "es"),
+        ("eu nao sei se ele vai chegar hoje, mas vou esperar", "pt"),
+        ("non ho capito perche il treno sono sempre in ritardo", "it"),
+        ("saya tidak tahu kalau kereta itu sudah berangkat dari tadi", "id"),
+        ("saya tidak tahu kenapa kereta itu rosak, nanti saya bawa ke kedai sahaja", "ms"),
+        ("bu sabah ben de otobusu kacirdim ama iyi ki sen varsin", "tr"),
+        ("nie wiem czy to jest dobry pomysl, ale juz jestem w drodze", "pl"),
+    ],
+)
+def test_decisive_function_words_skip_cld2(
+    monkeypatch: pytest.MonkeyPatch, text: str, lang: str
+) -> None:
+    monkeypatch.setattr(language, "_cld2", _no_cld2)
+    found, conf, script = detect([text])[0]
+    assert (found, script) == (lang, "Latn")
+    assert conf == language._confidence(1.0, sum(map(str.isalpha, text)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "het is weer mooi en het was goed vandag",  # every word also Afrikaans: CLD2 decides
+        "the party was great, de fiesta en la playa con los amigos",  # mixed
+        "the bus is late",  # short: fewer letters than FW_MIN_LETTERS
+        "ang traffic today is so bad, the meeting was late na naman",  # Tagalog words
+        "de que en para por como todo nada",  # es, pt or gl: no word of one of them only
+        "this is the way, di kamar ini",  # English and Indonesian
+    ],
+)
+def test_ambiguous_or_mixed_function_words_go_to_cld2(text: str) -> None:
+    assert language._by_function_words(text.encode()) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ek het nie geweet dat dit so laat is nie, ons moet nou gaan",
+        "die weer is baie mooi vandag en ek gaan strand toe",
+        "hulle het gister by die huis van my ouma gekuier",
+        "het is was weer mooi en dat van wat ook",  # all Dutch too: not decided without CLD2
+    ],
+)
+def test_afrikaans_is_not_taken_for_dutch(text: str) -> None:
+    assert language._by_function_words(text.encode()) is None
+    if "ek" in text.split() or "hulle" in text.split() or "die" in text.split():
+        assert detect([text])[0][0] == "af"
+
+
+def test_function_words_never_contradict_the_labelled_corpus() -> None:
+    # every fast-path answer on the labelled corpus is its label (Indonesian and Malay as one)
+    decided = 0
+    for lang, text in load_cases():
+        cleaned = language._without_links(text)
+        if not cleaned.isascii():
+            continue
+        found = language._by_function_words(cleaned.encode())
+        if found is not None:
+            decided += 1
+            assert found == ("id" if lang == "ms" else lang), text
+    assert decided >= 100
+
+
+def test_function_word_lists_are_lower_case_ascii_words() -> None:
+    for lang, words in language._FUNCTION_WORDS.items():
+        for w in words.split():
+            assert w.isascii() and w.isalpha() and w.islower(), (lang, w)
+    assert set(language._FAST_LANGS) <= set(language._FUNCTION_WORDS)
+    assert list(language._FUNCTION_WORDS)[: len(language._FAST_LANGS)] == list(language._FAST_LANGS)
