@@ -44,10 +44,17 @@ def from_datetime(dt: datetime, tz: str = "UTC") -> Parsed:
     return (dt - EPOCH) // ONE_US, offset
 
 
+_SCALE = {"s": 1_000_000, "ms": 1_000, "us": 1}  # microseconds in a unit
+
+
 def from_epoch(value: object, unit: str = "auto") -> Parsed:
     """Epoch seconds or milliseconds, as a number or a numeric string (Reddit has both)."""
-    if type(value) is int and unit == "auto":  # the common case, fast
-        return (value * 1_000 if abs(value) >= 100_000_000_000 else value * 1_000_000), None
+    if type(value) is str and len(value) < 20 and value.isascii() and value.isdigit():  # fast
+        value = int(value)
+    if type(value) is int:
+        if unit == "auto":
+            unit = "ms" if abs(value) >= 100_000_000_000 else "s"
+        return value * _SCALE[unit], None
     if isinstance(value, bool):
         raise RecordError(f"time is a boolean ({value!r}), not an epoch number")
     if isinstance(value, str):
@@ -63,7 +70,7 @@ def from_epoch(value: object, unit: str = "auto") -> Parsed:
         raise RecordError(f"time {value!r} is not a finite number")
     if unit == "auto":
         unit = "ms" if abs(number) >= 1e11 else "s"
-    scale = {"s": 1_000_000, "ms": 1_000, "us": 1}[unit]
+    scale = _SCALE[unit]
     if isinstance(value, int):
         return value * scale, None
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
