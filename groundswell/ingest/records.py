@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
 from typing import Any
 
 import pyarrow as pa
@@ -140,7 +141,7 @@ def to_arrow(records: list[dict[str, Any]], target: Target, import_id: int) -> p
     arrays = []
     for f in sch:
         if f.name in present:
-            arrays.append(pa.array([r.get(f.name) for r in records], type=f.type))
+            arrays.append(pa.array(list(map(dict.get, records, repeat(f.name))), type=f.type))
         elif f.name in ("import_id", "first_import_id"):
             arrays.append(pa.repeat(pa.scalar(import_id, f.type), n))
         else:
