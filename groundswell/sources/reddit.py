@@ -97,6 +97,7 @@ EXTRA_FIELDS = (
     "link_permalink",
     "post_hint",
 )
+_EXTRA_ORDER = {k: i for i, k in enumerate(EXTRA_FIELDS)}
 
 
 _MONTHLY = re.compile(r"^R[CS]_(\d{4})-(\d{2})(?:\.|$)", re.IGNORECASE)
@@ -151,7 +152,10 @@ class RedditImporter(JsonLinesImporter):
             time = from_epoch(created, "s")[0]
         except RecordError as e:
             raise RecordError(f"bad created_utc: {e.reason}") from None
-        extra: dict[str, Any] = {k: obj[k] for k in EXTRA_FIELDS if obj.get(k) is not None}
+        kept = obj.keys() & _EXTRA_ORDER  # (a few of the fields: look those up only)
+        extra: dict[str, Any] = {
+            k: obj[k] for k in sorted(kept, key=_EXTRA_ORDER.__getitem__) if obj[k] is not None
+        }
         rec: Record = {
             "source": self._source(obj),
             "native_id": prefix + bare,
