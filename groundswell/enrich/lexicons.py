@@ -30,6 +30,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import ahocorasick
 import numpy as np
@@ -97,14 +99,14 @@ class Lexicons:
         # text holding a multi-word term holds its first word)
         first_words = {k.split(" ", 1)[0].encode("utf-8", "surrogatepass") for k in terms}
         self.prefilter = BytesAhoCorasick(sorted(first_words))
-        # finds the texts of a batch worth matching, in one pass over their UTF-8 bytes
-        self.prefilter = BytesAhoCorasick([k.encode("utf-8", "surrogatepass") for k in terms])
         if terms:
             self.auto.make_automaton()
         self.empty = not terms
 
-    def __reduce__(self) -> tuple[type, tuple[dict[str, list[str]], bool]]:
-        return (Lexicons, (self.spec, False))
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        # a worker process gets the lexicons with every block it parses: it builds the
+        # automata once (about 1 ms), then reuses them
+        return (_restored, (json.dumps(self.spec, ensure_ascii=False),))
 
     @property
     def fingerprint(self) -> str:
@@ -201,3 +203,8 @@ class _Words:
         j = bisect_right(self.starts, e - 1) - 1
         we = self.ends[j] if j >= 0 and self.ends[j] >= e else e
         return ws, we
+
+
+@lru_cache(maxsize=8)
+def _restored(spec: str) -> Lexicons:
+    return Lexicons(json.loads(spec), builtin=False)

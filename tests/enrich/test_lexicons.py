@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from groundswell import ConfigError
 from groundswell.config import parse
 from groundswell.enrich.lexicons import Lexicons
+from groundswell.enrich.text import fold
 
 
 def test_lexicons_come_from_the_config() -> None:
@@ -32,6 +33,7 @@ def test_pickles_and_fingerprints() -> None:
     assert b.fingerprint == a.fingerprint
     assert [f.value for f in b.match("covid news")] == ["covid*"]
     assert Lexicons({"covid": ["covid"]}).fingerprint != a.fingerprint
+    assert pickle.loads(pickle.dumps(a)) is b  # a worker builds the automata once
 
 
 def test_offsets_survive_collapsed_spaces() -> None:
@@ -48,6 +50,22 @@ def test_matching_never_fails_and_spans_are_real(text: str) -> None:
     for f in lex.match(text):
         assert f.start is not None and f.end is not None
         assert 0 <= f.start < f.end <= len(text)
+
+
+@given(st.lists(st.text(alphabet="ab \n\t*#广告\u0301\u00e9PAID partnership", max_size=80)))
+@settings(max_examples=200)
+def test_a_batch_matches_what_each_text_matches_alone(texts: list[str]) -> None:
+    """The batch path (a prefilter over all texts first) finds what ``match`` finds, multi-word
+    terms across runs of spaces and line breaks included."""
+    lex = Lexicons({"t": ["ab*", "*ba", "a b", "广告", "é", "paid partnership"]})
+    assert lex.match_batch(texts, [fold(t) for t in texts]) == [lex.match(t) for t in texts]
+
+
+def test_a_multi_word_term_across_line_breaks_is_found_in_a_batch() -> None:
+    lex = Lexicons({}, builtin=True)
+    texts = ["Loved this trip! Paid\n\npartnership with @brand", "nothing here"]
+    [hits, none] = lex.match_batch(texts, [fold(t) for t in texts])
+    assert [h.value for h in hits] == ["paid partnership"] and none == []
 
 
 @pytest.mark.timeout(30)
