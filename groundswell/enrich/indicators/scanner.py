@@ -125,9 +125,9 @@ def _compiled(expressions: list[bytes]) -> Any:
     machine, else compiled (0.6 s) and cached. Any cache trouble (unwritable, corrupt, from
     another CPU) just means compiling."""
     key = hashlib.sha256(
-        b"\x00".join([hyperscan_version(), platform.machine().encode(), *expressions])
+        b"\x00".join([_hyperscan_version(), platform.machine().encode(), *expressions])
     ).hexdigest()[:32]
-    path = cache_dir() / f"hyperscan-{key}.db"
+    path = _cache_dir() / f"hyperscan-{key}.db"
     try:
         db = hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
         db.scratch = hyperscan.Scratch(db)
@@ -151,7 +151,7 @@ def _compiled(expressions: list[bytes]) -> Any:
     return db
 
 
-def cache_dir() -> Path:
+def _cache_dir() -> Path:
     """``$GROUNDSWELL_CACHE``, else ``$XDG_CACHE_HOME/groundswell``, else
     ``~/.cache/groundswell``."""
     if os.environ.get(CACHE_ENV):
@@ -160,5 +160,5 @@ def cache_dir() -> Path:
     return Path(base) / "groundswell"
 
 
-def hyperscan_version() -> bytes:
+def _hyperscan_version() -> bytes:
     return importlib.metadata.version("hyperscan").encode()
