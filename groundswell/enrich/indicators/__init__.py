@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from groundswell.enrich.indicators import crypto, money, social, urls
-from groundswell.enrich.indicators.base import Extractor, Found, Hit, Post
+from groundswell.enrich.indicators.base import Extractor, Found, Post
 from groundswell.enrich.indicators.scanner import Scanner
 from groundswell.workers import no_gc
 
@@ -44,14 +44,19 @@ def extract_batch(
 ) -> list[list[Found]]:
     """The indicators of each text (with the platform of its source), in text order."""
     sc = scanner()
-    found: list[list[Found]] = []
+    mixed: list[int] = []  # texts with indicators of more than one kind
     with no_gc():
-        for i, hits in enumerate(sc.scan(texts)):
+        found: list[list[Found]] = [[] for _ in texts]
+        for ex, hits in zip(sc.extractors, sc.scan(texts), strict=True):
             if hits is None:
-                found.append([])
-            else:
-                post = Post(texts[i], platforms[i] if platforms is not None else None)
-                found.append(_extract(sc, post, hits))
+                continue
+            for k, f in ex.extract_batch(texts, platforms, hits):
+                kept = found[k]
+                if kept and kept[-1].kind != f.kind:
+                    mixed.append(k)
+                kept.append(f)
+        for k in set(mixed):
+            found[k] = _resolve(found[k])
     return found
 
 
@@ -60,31 +65,22 @@ def extract(text: str, platform: str | None = None) -> list[Found]:
     return extract_batch([text], [platform])[0]
 
 
-def _extract(sc: Scanner, post: Post, hits: dict[int, list[Hit]]) -> list[Found]:
-    out = sc.find(post, hits)
-    if len(out) > 1:
-        out = _resolve(out)
-    return out
-
-
 def _resolve(found: list[Found]) -> list[Found]:
-    """Drop exact repeats, and what lies inside an earlier URL or email span (crypto
-    excepted). One sweep in text order: ``reach`` is the furthest end of the containers met."""
-    found.sort(key=lambda f: (-1 if f.start is None else f.start, -(f.end or 0)))
+    """Indicators of several kinds in one text put in text order, without what lies inside
+    a URL or email span (crypto excepted). Each kind comes in order and without repeats from
+    its extractor. One sweep: ``reach`` is the furthest end of the containers met."""
+    found.sort(key=_span_order)
     kept: list[Found] = []
-    seen: set[tuple[str, int | None, int | None, str | None]] = set()
     reach = -1
     for f in found:
-        key = (f.kind, f.start, f.end, f.subkind)
-        if key in seen:
+        end = f.end or 0
+        if end <= reach and f.kind not in KEPT_INSIDE:
             continue
-        seen.add(key)
-        if f.start is None or f.end is None:
-            kept.append(f)
-            continue
-        if f.end <= reach and f.kind not in KEPT_INSIDE:
-            continue
-        if f.kind in CONTAINERS:
-            reach = max(reach, f.end)
+        if end > reach and f.kind in CONTAINERS:
+            reach = end
         kept.append(f)
     return kept
+
+
+def _span_order(f: Found) -> tuple[int, int]:
+    return (f.start or 0, -(f.end or 0))

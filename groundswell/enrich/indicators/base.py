@@ -38,6 +38,16 @@ class Found(NamedTuple):
 Hit = tuple[int, int, int]  # (index into the extractor's patterns, char start, char end)
 
 
+class Hits(NamedTuple):
+    """One extractor's hits over a batch of texts, as columns, ascending by text, then start,
+    then end."""
+
+    texts: list[int]  # index of the text in the batch
+    patterns: list[int]  # index into the extractor's patterns
+    starts: list[int]  # character offsets in the text
+    ends: list[int]
+
+
 class Post:
     """What an extractor knows about the post it reads: the text, the platform of its source
     (``reddit``, ``telegram``, ``twitter`` ... or None), and a per-post cache that extractors
@@ -53,15 +63,39 @@ class Post:
 
 class Extractor:
     """Base class of extractors. Subclasses set ``kind`` and ``patterns`` and implement
-    ``extract``. ``patterns`` are Hyperscan expressions over UTF-8 bytes, compiled with
-    ``HS_FLAG_SOM_LEFTMOST`` (inline ``(?i)`` works; look-behind does not). Hyperscan reports
-    every end of every match, so a pattern should end where a candidate can end only once
-    (a literal, or a run ended by ``\\b``)."""
+    ``extract_batch``, or ``extract`` (one post at a time). ``patterns`` are Hyperscan
+    expressions over UTF-8 bytes, compiled with ``HS_FLAG_SOM_LEFTMOST`` (inline ``(?i)``
+    works; look-behind does not). Hyperscan reports every end of every match, so a pattern
+    should end where a candidate can end only once (a literal, or a run ended by ``\\b``),
+    or declare it in ``ends_only``."""
 
     kind: ClassVar[str]
     patterns: ClassVar[Sequence[bytes]]
+    #: Indices of ``patterns`` compiled without start of match: cheaper to scan, and they
+    #: may use unbounded repeats, but their hits carry ``start == end``.
+    ends_only: ClassVar[frozenset[int]] = frozenset()
+
+    def extract_batch(
+        self, texts: Sequence[str], platforms: Sequence[str | None] | None, hits: Hits
+    ) -> list[tuple[int, Found]]:
+        """(text index, indicator) of this kind at ``hits``, ascending by text, then start;
+        an indicator that several hits point into is reported once. By default, ``extract``
+        on each text with hits."""
+        out: list[tuple[int, Found]] = []
+        ks, ps, ss, es = hits
+        i, n = 0, len(ks)
+        while i < n:
+            k = ks[i]
+            j = i + 1
+            while j < n and ks[j] == k:
+                j += 1
+            post = Post(texts[k], platforms[k] if platforms is not None else None)
+            for f in self.extract(post, list(zip(ps[i:j], ss[i:j], es[i:j], strict=True))):
+                out.append((k, f))
+            i = j
+        return out
 
     def extract(self, post: Post, hits: Sequence[Hit]) -> Iterable[Found]:
-        """The validated indicators of this kind among ``hits`` (ascending by end; several
-        hits may point into the same indicator: report it once)."""
+        """The validated indicators of this kind among ``hits`` (ascending by start), in order
+        of their starts."""
         raise NotImplementedError

@@ -1,10 +1,10 @@
 """One Hyperscan pass over a batch of texts, for the anchor patterns of every extractor.
 
-Texts are encoded to UTF-8 and joined with NUL bytes, so a batch costs one ``scan`` call;
-the byte offsets of each hit are mapped back to the post and to character offsets with array
-operations over the whole batch (a character begins at every byte that is not a UTF-8
-continuation byte, so an offset inside a character counts that character as begun and never
-shifts later offsets).
+Texts are encoded to UTF-8 and joined with NUL bytes, so a batch costs one ``scan`` call.
+The byte offsets of each hit are mapped back to the text and to character offsets, and the
+hits sorted into columns per extractor, with array operations over the whole batch (a
+character begins at every byte that is not a UTF-8 continuation byte, so an offset inside a
+character counts that character as begun and never shifts later offsets).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import hyperscan
 import numpy as np
 
-from groundswell.enrich.indicators.base import Extractor, Found, Hit, Post
+from groundswell.enrich.indicators.base import Extractor, Found, Hits
 
 CACHE_ENV = "GROUNDSWELL_CACHE"  # where compiled pattern databases are kept
 MAX_SCAN_BYTES = 16 << 20  # one scan call covers at most this much text (8x in offsets)
@@ -33,43 +33,51 @@ class Scanner:
     def __init__(self, extractors: Sequence[Extractor]) -> None:
         self.extractors = list(extractors)
         expressions: list[bytes] = []
+        flags: list[int] = []
         self.owner: list[tuple[int, int]] = []  # global pattern id -> (extractor, local id)
         for e, ex in enumerate(self.extractors):
             for p, pattern in enumerate(ex.patterns):
                 expressions.append(pattern)
+                flags.append(0 if p in ex.ends_only else hyperscan.HS_FLAG_SOM_LEFTMOST)
                 self.owner.append((e, p))
-        self.db = _compiled(expressions) if expressions else hyperscan.Database()
+        self.db = _compiled(expressions, flags) if expressions else hyperscan.Database()
         self._ex_of = np.array([e for e, _ in self.owner], np.int64)
         self._local_of = np.array([p for _, p in self.owner], np.int64)
+        no_som = np.array([f == 0 for f in flags], bool)
+        self._end_only = no_som if no_som.any() else None
 
-    def scan(self, texts: Sequence[str]) -> list[dict[int, list[Hit]] | None]:
-        """Per text: None when nothing matched, else the hits of each extractor that has any
-        (by the extractor's index in ``extractors``), in order of their ends."""
-        out: list[dict[int, list[Hit]] | None] = [None] * len(texts)
-        if not self.owner:
-            return out
+    def scan(self, texts: Sequence[str]) -> list[Hits | None]:
+        """Per extractor (by its index in ``extractors``): its hits over ``texts``, or None
+        when it has none."""
+        parts: list[np.ndarray] = []
         i = 0
         while i < len(texts):
-            i = self._scan_chunk(texts, i, out)
-        return out
-
-    def find(self, post: Post, hits: dict[int, list[Hit]]) -> list[Found]:
-        """What each extractor finds at its hits in ``post`` (overlaps between kinds are
-        resolved by the caller)."""
-        out: list[Found] = []
-        extractors = self.extractors
-        for e, ex_hits in hits.items():
-            out.extend(extractors[e].extract(post, ex_hits))
+            i = self._scan_chunk(texts, i, parts)
+        out: list[Hits | None] = [None] * len(self.extractors)
+        if not parts:
+            return out
+        ex, text, pattern, start, end = np.concatenate(parts, axis=1)
+        order = np.lexsort((end, start, text, ex))
+        ex = ex[order]
+        bounds = np.searchsorted(ex, np.arange(len(self.extractors) + 1)).tolist()
+        columns = [a[order] for a in (text, pattern, start, end)]
+        for e in range(len(self.extractors)):
+            lo, hi = bounds[e], bounds[e + 1]
+            if hi > lo:
+                out[e] = Hits(*(c[lo:hi].tolist() for c in columns))
         return out
 
     def extract(self, text: str, platform: str | None = None) -> list[Found]:
         """This scanner's extractors alone on one text, overlaps between kinds unresolved."""
-        hits = self.scan([text])[0]
-        return [] if hits is None else self.find(Post(text, platform), hits)
+        out: list[Found] = []
+        for ex, hits in zip(self.extractors, self.scan([text]), strict=True):
+            if hits is not None:
+                out.extend(f for _, f in ex.extract_batch([text], [platform], hits))
+        return out
 
-    def _scan_chunk(
-        self, texts: Sequence[str], first: int, out: list[dict[int, list[Hit]] | None]
-    ) -> int:
+    def _scan_chunk(self, texts: Sequence[str], first: int, parts: list[np.ndarray]) -> int:
+        """Scan the texts from ``first`` on, up to MAX_SCAN_BYTES of them, adding their hits
+        to ``parts`` as rows (extractor, text index, pattern, char start, char end)."""
         encoded: list[bytes] = []
         pos = 0
         i = first
@@ -79,53 +87,37 @@ class Scanner:
             pos += len(b) + 1
             i += 1
         buf = b"\x00".join(encoded)
-        raw: list[tuple[int, int, int]] = []
-        self.db.scan(buf, match_event_handler=lambda h, f, t, _fl, _c: raw.append((h, f, t)))
+        raw: list[int] = []
+        self.db.scan(buf, match_event_handler=lambda h, f, t, _fl, _c: raw.extend((h, f, t)))
         if not raw:
             return i
-        hits = np.array(raw, np.int64)
+        ids, b_from, b_to = np.array(raw, np.int64).reshape(-1, 3).T
+        if self._end_only is not None:  # patterns without start of match: start at the end
+            b_from = np.where(self._end_only[ids], b_to, b_from)
         lengths = np.fromiter(map(len, encoded), np.int64, len(encoded))
         starts = np.cumsum(lengths + 1) - (lengths + 1)  # byte offset of each text
-        post = np.searchsorted(starts, hits[:, 1], "right") - 1
+        post = np.searchsorted(starts, b_from, "right") - 1
         base = starts[post]
         if len(buf) == sum(map(len, texts[first:i])) + len(encoded) - 1:  # all ASCII
-            c_from, c_to = hits[:, 1] - base, hits[:, 2] - base
+            c_from, c_to = b_from - base, b_to - base
         else:  # characters begun before a byte offset: bytes that are no continuation byte
             continuation = np.flatnonzero(np.frombuffer(buf, np.int8) < -64)  # 0x80-0xBF
-            c_from = hits[:, 1] - np.searchsorted(continuation, hits[:, 1])
-            c_to = hits[:, 2] - np.searchsorted(continuation, hits[:, 2])
             c_base = base - np.searchsorted(continuation, base)
-            c_from -= c_base
-            c_to -= c_base
-        ex_of, local_of = self._ex_of[hits[:, 0]], self._local_of[hits[:, 0]]
-        per: dict[int, list[Hit]] = {}
-        last = -1
-        for k, e, p, f, t in zip(
-            post.tolist(),
-            ex_of.tolist(),
-            local_of.tolist(),
-            c_from.tolist(),
-            c_to.tolist(),
-            strict=True,
-        ):
-            if k != last:  # (hits come by end offset, so a post's hits come together)
-                last = k
-                per = out[first + k] or {}
-                out[first + k] = per
-            if e in per:
-                per[e].append((p, f, t))
-            else:
-                per[e] = [(p, f, t)]
+            c_from = b_from - np.searchsorted(continuation, b_from) - c_base
+            c_to = b_to - np.searchsorted(continuation, b_to) - c_base
+        parts.append(np.stack([self._ex_of[ids], post + first, self._local_of[ids], c_from, c_to]))
         return i
 
 
-def _compiled(expressions: list[bytes]) -> Any:
+def _compiled(expressions: list[bytes], flags: list[int]) -> Any:
     """The Hyperscan database of ``expressions``: loaded from the cache directory when an
     earlier process compiled the same patterns with the same Hyperscan on this kind of
     machine, else compiled (0.6 s) and cached. Any cache trouble (unwritable, corrupt, from
     another CPU) just means compiling."""
     key = hashlib.sha256(
-        b"\x00".join([_hyperscan_version(), platform.machine().encode(), *expressions])
+        b"\x00".join(
+            [_hyperscan_version(), platform.machine().encode(), repr(flags).encode(), *expressions]
+        )
     ).hexdigest()[:32]
     path = _cache_dir() / f"hyperscan-{key}.db"
     try:
@@ -139,7 +131,7 @@ def _compiled(expressions: list[bytes]) -> Any:
         expressions=expressions,
         ids=list(range(len(expressions))),
         elements=len(expressions),
-        flags=[hyperscan.HS_FLAG_SOM_LEFTMOST] * len(expressions),
+        flags=flags,
     )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
