@@ -10,6 +10,7 @@ host for the host of a URL written with its scheme.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 
 from groundswell.enrich.indicators import crypto, money, social, urls
 from groundswell.enrich.indicators.base import Extractor, Found, Post
@@ -27,6 +28,7 @@ EXTRACTORS: list[Extractor] = [
 CONTAINERS = ("url", "email")  # kinds whose span hides lesser indicators inside it
 KEPT_INSIDE = ("crypto",)
 
+_START = itemgetter(2)  # Found.start
 _scanner: Scanner | None = None
 
 
@@ -44,18 +46,20 @@ def extract_batch(
 ) -> list[list[Found]]:
     """The indicators of each text (with the platform of its source), in text order."""
     sc = scanner()
-    mixed: list[int] = []  # texts with indicators of more than one kind
     with no_gc():
         found: list[list[Found]] = [[] for _ in texts]
+        seen: set[int] = set()  # texts with indicators
+        mixed: set[int] = set()  # texts with indicators of more than one kind
         for ex, hits in zip(sc.extractors, sc.scan(texts), strict=True):
             if hits is None:
                 continue
-            for k, f in ex.extract_batch(texts, platforms, hits):
-                kept = found[k]
-                if kept and kept[-1].kind != f.kind:
-                    mixed.append(k)
-                kept.append(f)
-        for k in set(mixed):
+            pairs = ex.extract_batch(texts, platforms, hits)
+            ks = {k for k, _ in pairs}
+            mixed |= ks & seen
+            seen |= ks
+            for k, f in pairs:
+                found[k].append(f)
+        for k in mixed:
             found[k] = _resolve(found[k])
     return found
 
@@ -68,8 +72,10 @@ def extract(text: str, platform: str | None = None) -> list[Found]:
 def _resolve(found: list[Found]) -> list[Found]:
     """Indicators of several kinds in one text put in text order, without what lies inside
     a URL or email span (crypto excepted). Each kind comes in order and without repeats from
-    its extractor. One sweep: ``reach`` is the furthest end of the containers met."""
-    found.sort(key=_span_order)
+    its extractor, and the containers' extractors come first (so a stable sort by start puts
+    a container before what starts with it). One sweep: ``reach`` is the furthest end of the
+    containers met."""
+    found.sort(key=_START)
     kept: list[Found] = []
     reach = -1
     for f in found:
@@ -80,7 +86,3 @@ def _resolve(found: list[Found]) -> list[Found]:
             reach = end
         kept.append(f)
     return kept
-
-
-def _span_order(f: Found) -> tuple[int, int]:
-    return (f.start or 0, -(f.end or 0))

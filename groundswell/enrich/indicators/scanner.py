@@ -23,7 +23,7 @@ import numpy as np
 from groundswell.enrich.indicators.base import Extractor, Found, Hits
 
 CACHE_ENV = "GROUNDSWELL_CACHE"  # where compiled pattern databases are kept
-MAX_SCAN_BYTES = 16 << 20  # one scan call covers at most this much text (8x in offsets)
+MAX_SCAN_BYTES = 8 << 20  # one scan call covers at most this much text (4x more in counts)
 
 
 class Scanner:
@@ -98,15 +98,22 @@ class Scanner:
         starts = np.cumsum(lengths + 1) - (lengths + 1)  # byte offset of each text
         post = np.searchsorted(starts, b_from, "right") - 1
         base = starts[post]
-        if len(buf) == sum(map(len, texts[first:i])) + len(encoded) - 1:  # all ASCII
+        if buf.isascii():
             c_from, c_to = b_from - base, b_to - base
-        else:  # characters begun before a byte offset: bytes that are no continuation byte
-            continuation = np.flatnonzero(np.frombuffer(buf, np.int8) < -64)  # 0x80-0xBF
-            c_base = base - np.searchsorted(continuation, base)
-            c_from = b_from - np.searchsorted(continuation, b_from) - c_base
-            c_to = b_to - np.searchsorted(continuation, b_to) - c_base
+        else:
+            offsets = np.concatenate((base, b_from, b_to))
+            c_base, c_from, c_to = (offsets - _continuations_before(buf, offsets)).reshape(3, -1)
+            c_from -= c_base
+            c_to -= c_base
         parts.append(np.stack([self._ex_of[ids], post + first, self._local_of[ids], c_from, c_to]))
         return i
+
+
+def _continuations_before(buf: bytes, offsets: np.ndarray) -> np.ndarray:
+    """How many UTF-8 continuation bytes (0x80-0xBF) come before each byte offset: the
+    characters begun before an offset are the bytes that are no continuation byte."""
+    counts = np.cumsum(np.frombuffer(buf, np.int8) < -64, dtype=np.int32)  # up to each byte
+    return np.where(offsets > 0, counts[np.maximum(offsets, 1) - 1], 0)
 
 
 def _compiled(expressions: list[bytes], flags: list[int]) -> Any:
