@@ -6,15 +6,21 @@ The public Python API::
     ws = Workspace.init("my-workspace")
     ws.import_("reddit", ["RC_2020-03.zst"])
     ws.sql("SELECT source_id, count(*) FROM posts GROUP BY 1")
+    ws.trend(Metric(period="week", by=("source",)))       # posts per week per source
+    ws.trend("file_sharing_index")                         # a metric named in the config
 """
 
 __version__ = "0.1.0"
 
+from groundswell.analysis.metrics import Filter, Metric, parse_filter, parse_filters
+from groundswell.analysis.series import Series
+from groundswell.analysis.transforms import Transform
 from groundswell.errors import (
     ConfigError,
     GroundswellError,
     HostileInputError,
     ImportError_,
+    MetricError,
     QueryError,
     RecordError,
     StoreBusyError,
@@ -36,6 +42,7 @@ from groundswell.workspace import Workspace
 
 __all__ = [
     "ConfigError",
+    "Filter",
     "GroundswellError",
     "HostileInputError",
     "ImportError_",
@@ -43,16 +50,22 @@ __all__ = [
     "ImportResult",
     "Importer",
     "JsonLinesImporter",
+    "Metric",
+    "MetricError",
     "QueryError",
     "ReadContext",
     "RecordError",
     "Reject",
+    "Series",
     "SourceInfo",
     "StoreBusyError",
+    "Transform",
     "UnknownFormatError",
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "parse_filter",
+    "parse_filters",
     "register",
     "registry",
 ]

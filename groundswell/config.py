@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from groundswell.errors import ConfigError
+from groundswell.analysis.metrics import Metric, metrics_from_config
+from groundswell.errors import ConfigError, MetricError
 
 CONFIG_NAME = "groundswell.toml"
 
@@ -53,6 +54,18 @@ threads = 2
 # is always on. After changing a lexicon, run `groundswell enrich` to re-match stored posts.
 # covid = ["covid*", "corona*", "lockdown", "quarantaine", "疫情", "新冠", "коронавирус*",
 #          "karantina"]
+
+# Named metrics, one [metrics.NAME] table each, for `groundswell trend NAME` and reports.
+# See docs/metrics.md for every key. Two examples:
+# [metrics.file_sharing_index]
+# table = "indicators"
+# period = "month"
+# where = ["kind = url", "extension = jpg", "network = clearnet", "in_quote = false"]
+#
+# [metrics.covid_posts]
+# period = "day"
+# by = "source"
+# where = ["lexicon = covid"]
 """
 
 
@@ -87,6 +100,7 @@ class Config:
     imports: ImportSettings = field(default_factory=ImportSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
     lexicons: dict[str, list[str]] = field(default_factory=dict)
+    metrics: dict[str, Metric] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -143,6 +157,15 @@ def _lexicons(section: Any) -> dict[str, list[str]]:
                 raise ConfigError(key, f"empty term {t!r}")
         out[name] = list(terms)
     return out
+
+
+def _metrics(section: Any) -> dict[str, Metric]:
+    try:
+        return metrics_from_config(section)
+    except MetricError as e:
+        raise ConfigError(
+            "metrics", e.message if not e.hint else f"{e.message} ({e.hint})"
+        ) from None
 
 
 def parse(text: str) -> Config:
@@ -224,6 +247,7 @@ def parse(text: str) -> Config:
             threads=threads,
         ),
         lexicons=_lexicons(raw.get("lexicons", {})),
+        metrics=_metrics(raw.get("metrics")),
         raw=raw,
     )
 

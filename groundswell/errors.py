@@ -87,6 +87,16 @@ class QueryError(GroundswellError):
     exit_code = 2
 
 
+class MetricError(GroundswellError):
+    """A metric definition or trend request is invalid (names the metric and the key)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, metric: str | None = None, hint: str | None = None):
+        super().__init__(f"metric {metric!r}: {message}" if metric else message, hint=hint)
+        self.metric = metric
+
+
 E = TypeVar("E", bound=GroundswellError)
 
 

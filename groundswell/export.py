@@ -11,6 +11,7 @@ from groundswell.errors import QueryError
 from groundswell.store.duckdb import first
 
 if TYPE_CHECKING:
+    from groundswell.analysis.series import Series
     from groundswell.workspace import Workspace
 
 FORMATS = {"csv": "(FORMAT csv, HEADER)", "jsonl": "(FORMAT json)", "parquet": "(FORMAT parquet)"}
@@ -46,3 +47,29 @@ def export(ws: Workspace, query_or_table: str, dest: Path, *, format: str | None
     except duckdb.Error as e:
         raise QueryError(f"export failed: {e}") from None
     return int(row[0]) if row else 0
+
+
+def export_series(series: Series, dest: Path) -> int:
+    """Write a trend series (one row per period and facet: period, facet fields, value,
+    status ...) to CSV, JSON (an array of objects), JSON lines or Parquet, by suffix; returns
+    the rows written."""
+    import orjson
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    suffix = dest.suffix.lower()
+    table = series.to_arrow()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        pacsv.write_csv(table, dest)
+    elif suffix in (".parquet", ".pq"):
+        pq.write_table(table, dest)
+    elif suffix == ".json":
+        dest.write_bytes(orjson.dumps(table.to_pylist(), default=str, option=orjson.OPT_INDENT_2))
+    elif suffix in (".jsonl", ".ndjson"):
+        dest.write_bytes(b"".join(orjson.dumps(r, default=str) + b"\n" for r in table.to_pylist()))
+    else:
+        raise QueryError(
+            f"cannot tell the format of {dest.name!r}: use .csv, .json, .jsonl or .parquet"
+        )
+    return table.num_rows

@@ -26,10 +26,15 @@ import pyarrow as pa
 from groundswell import config as config_mod
 from groundswell.analysis.indicators import IndicatorQuery
 from groundswell.analysis.indicators import query as query_indicators
+from groundswell.analysis.metrics import Metric
+from groundswell.analysis.series import Series
+from groundswell.analysis.transforms import Transform
+from groundswell.analysis.transforms import apply as apply_transform
+from groundswell.analysis.trends import trend as run_trend
 from groundswell.coverage import merge_spans
 from groundswell.enrich import Enricher
 from groundswell.enrich.lexicons import Lexicons
-from groundswell.errors import QueryError, WorkspaceError
+from groundswell.errors import MetricError, QueryError, WorkspaceError
 from groundswell.ingest import ImportResult, Progress, run_import
 from groundswell.ingest.reenrich import EnrichProgress, EnrichResult, enrich_store, stale
 from groundswell.sources.base import ImportOptions, get_importer
@@ -174,6 +179,47 @@ class Workspace:
         if q.timezone == "UTC" and self.config.timezone != "UTC":
             q = dataclasses.replace(q, timezone=self.config.timezone)
         return query_indicators(self.store.con, q)
+
+    # -- trends ----------------------------------------------------------------------------
+    def metrics(self) -> dict[str, Metric]:
+        """The named metrics of the config (``[metrics.NAME]``)."""
+        return dict(self.config.metrics)
+
+    def metric(self, name: str) -> Metric:
+        """A named metric; a clear error listing the names when there is none."""
+        if name not in self.config.metrics:
+            known = ", ".join(sorted(self.config.metrics)) or "none yet"
+            raise MetricError(
+                f"no metric named {name!r} in {config_mod.CONFIG_NAME}",
+                hint=f"named metrics: {known}; or describe one with flags (see --help)",
+            )
+        return self.config.metrics[name]
+
+    def trend(
+        self,
+        metric: Metric | str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        as_of: datetime | None = None,
+        project: bool = True,
+        transforms: Sequence[Transform] = (),
+    ) -> Series:
+        """The series of a metric (or a named one): per period and facet, each point
+        observed, missing (not collected) or projected; then ``transforms`` in order."""
+        m = self.metric(metric) if isinstance(metric, str) else metric
+        series = run_trend(
+            self.store.con,
+            m,
+            timezone=self.config.timezone,
+            since=since,
+            until=until,
+            as_of=as_of,
+            project=project,
+        )
+        for t in transforms:
+            series = apply_transform(series, t)
+        return series
 
     def import_table(
         self,
