@@ -147,8 +147,8 @@ def _year_earlier(series: Series, v: np.ndarray) -> np.ndarray:
 def _calendar_key(s: datetime, period: str, years_back: int = 0) -> tuple[int, ...]:
     if period == "week":
         y, w, _ = s.isocalendar()
-        return (y + years_back, w)
-    y = s.year + years_back
+        return (y - years_back, w)
+    y = s.year - years_back
     if period in ("day", "hour"):
         day = min(s.day, 28) if (s.month, s.day) == (2, 29) and years_back else s.day
         return (y, s.month, day, s.hour)

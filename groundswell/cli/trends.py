@@ -16,6 +16,7 @@ from groundswell.cli.common import (
     JsonOpt,
     WaitOpt,
     WorkspaceOpt,
+    err,
     guard,
     open_ws,
     out,
@@ -238,7 +239,7 @@ def register(app: typer.Typer) -> None:
             from groundswell.export import export_series
 
             n = export_series(series, out_file)
-            out.print(f"[dim]wrote {n:,} rows to {out_file}[/dim]")
+            err.print(f"[dim]wrote {n:,} rows to {out_file}[/dim]")
         if as_json:
             print_json(
                 {
