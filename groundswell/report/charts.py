@@ -528,7 +528,8 @@ def _anomaly_layers(
     frame: _Frame, anomalies: Sequence[AnomalyLike], x: dict[str, Any], y: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(marks drawn over the lines, bands drawn under them). A one-period anomaly is a shape
-    at its point; a run of periods is a tinted band; both carry the kind as text."""
+    at its point; a run of periods, or an anomaly of no facet on a faceted chart, is a tinted
+    band; both carry the kind as text. Anomalies on facets not drawn are left out."""
     s = frame.series
     where = {s.facets[f]: i for i, f in enumerate(frame.rows)}
     marks: list[dict[str, Any]] = []
@@ -538,6 +539,9 @@ def _anomaly_layers(
         if span is None:
             continue
         t0, t1 = span
+        row = where.get(tuple(a.facet), None if frame.faceted else 0)
+        if row is None and a.facet:
+            continue  # on a facet that is not drawn
         kind = a.kind.replace("_", " ")
         info = {
             "kind": kind,
@@ -548,7 +552,7 @@ def _anomaly_layers(
             "severity_text": _num(a.severity),
             "explanation": a.explanation,
         }
-        if t1 > t0:
+        if t1 > t0 or row is None:  # a run, or a point of no one line: a band
             x0, x1 = frame.edges[t0], frame.edges[t1 + 1]
             label = kind if not frame.faceted or not a.facet else f"{kind}: {info['facet']}"
             bands.append(
@@ -562,10 +566,7 @@ def _anomaly_layers(
                 }
             )
             continue
-        row = where.get(tuple(a.facet))
-        if row is None and frame.faceted:
-            continue  # a facet that is not drawn
-        f = frame.rows[row or 0]
+        f = frame.rows[row]
         value = next(
             (
                 float(v)

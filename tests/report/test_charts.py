@@ -306,36 +306,40 @@ def test_dates_are_the_series_own_wall_clock(tmp_path: Path) -> None:
     assert "Day (Europe/Amsterdam)" in lines
 
 
-def test_anomalies_shapes_bands_and_skips() -> None:
+def anomaly_marks(spec: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(shapes at points, tinted bands) drawn for anomalies."""
+    shapes = [r for layer in layers(spec, "point") for r in layer["data"]["values"] if "shape" in r]
+    bands = [r for layer in layers(spec, "rect") for r in layer["data"]["values"] if "kind" in r]
+    return shapes, bands
+
+
+def test_anomalies_are_shapes_or_bands() -> None:
     s, anomalies = daily()
     far = s.starts[-1] + timedelta(days=400)
-    spec = trend_chart(s, [*anomalies, Anomaly("spike", (), far, far, 1, 1, 1)])
-    points = [
-        row for layer in layers(spec, "point") for row in layer["data"]["values"] if "shape" in row
-    ]
-    assert {p["kind"]: p["shape"] for p in points} == {
+    shapes, bands = anomaly_marks(
+        trend_chart(s, [*anomalies, Anomaly("spike", (), far, far, 1, 1, 1)])
+    )
+    assert {p["kind"]: p["shape"] for p in shapes} == {
         "spike": "triangle-up",
         "dip": "triangle-down",
-    }
-    runs = [
-        row
-        for layer in layers(spec, "rect")
-        for row in layer["data"]["values"]
-        if row.get("kind") == "outage"
+    }  # the one outside the chart's periods is left out
+    assert [(b["kind"], b["when"]) for b in bands] == [
+        ("outage", "Thu 20 Feb 2020 to Sat 22 Feb 2020")
     ]
-    assert len(runs) == 1 and runs[0]["when"] == "Thu 20 Feb 2020 to Sat 22 Feb 2020"
-    # an anomaly on a facet that is not drawn is left out
+    spike = next(p for p in shapes if p["kind"] == "spike")
+    assert spike["v"] == 1600 and spike["explanation"] == "x3 the baseline"
+
+
+def test_anomalies_on_facets() -> None:
     f = faceted(12)
-    a = Anomaly("spike", ("host-00",), f.starts[3], f.starts[3], 5, 1, 9)
-    capped = trend_chart(f, [a], max_facets=3)
-    assert not [
-        row
-        for layer in layers(capped, "point")
-        for row in layer["data"]["values"]
-        if "shape" in row
-    ]
-    shown = trend_chart(f, [Anomaly("level_shift", ("host-11",), *f.starts[3:5], 5, 1, 9)])
-    assert any("level shift" in json.dumps(layer) for layer in shown["layer"])
+    at = f.starts[3]
+    on = Anomaly("spike", ("host-11",), at, at, 5, 1, 9)
+    off = Anomaly("spike", ("host-00",), at, at, 5, 1, 9)  # host-00 is the smallest
+    off_run = Anomaly("outage", ("host-00",), at, f.starts[5], 0, 1, 9)
+    everywhere = Anomaly("level_shift", (), at, at, 5, 1, 9)
+    shapes, bands = anomaly_marks(trend_chart(f, [on, off, off_run, everywhere], max_facets=3))
+    assert [(p["kind"], p["facet"]) for p in shapes] == [("spike", "host-11")]
+    assert [(b["kind"], b["label"]) for b in bands] == [("level shift", "level shift")]
 
 
 def test_all_missing_draws_the_gap_only(tmp_path: Path) -> None:
