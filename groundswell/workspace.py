@@ -26,6 +26,7 @@ import pyarrow as pa
 from groundswell import config as config_mod
 from groundswell.analysis.indicators import IndicatorQuery
 from groundswell.analysis.indicators import query as query_indicators
+from groundswell.analysis.compile import Engine
 from groundswell.analysis.metrics import Metric
 from groundswell.analysis.series import Series
 from groundswell.analysis.transforms import Transform
@@ -181,6 +182,11 @@ class Workspace:
         return query_indicators(self.store.con, q)
 
     # -- trends ----------------------------------------------------------------------------
+    @functools.cached_property
+    def engine(self) -> Engine:
+        """The metric engine over the store (Ibis; its table objects are kept)."""
+        return Engine(self.store.con)
+
     def metrics(self) -> dict[str, Metric]:
         """The named metrics of the config (``[metrics.NAME]``)."""
         return dict(self.config.metrics)
@@ -209,7 +215,7 @@ class Workspace:
         observed, missing (not collected) or projected; then ``transforms`` in order."""
         m = self.metric(metric) if isinstance(metric, str) else metric
         series = run_trend(
-            self.store.con,
+            self.engine,
             m,
             timezone=self.config.timezone,
             since=since,

@@ -166,5 +166,6 @@ def _index(series: Series, v: np.ndarray, base: date | None) -> np.ndarray:
             j = int(observed[0]) if observed.size else None
         if j is None or np.isnan(v[f, j]) or v[f, j] == 0:
             continue
-        out[f] = v[f] / v[f, j] * 100.0
-    return out
+        with np.errstate(over="ignore", invalid="ignore"):
+            out[f] = v[f] / v[f, j] * 100.0
+    return np.where(np.isfinite(out), out, np.nan)

@@ -25,12 +25,13 @@ from groundswell.coverage import merge_spans
 from groundswell.errors import ConfigError, MetricError
 
 WEIGHT_DAYS = 56  # days before the as-of time whose weekday profile scales a projection
+LONG = ("week", "month", "quarter", "year")  # periods projected by weekday
 INCOMPLETE = 28  # a period is incomplete when more than 1/28 of it remains after as_of
 EMPTY_IS_ZERO = ("count", "sum", "distinct")  # measures of an empty covered period
 
 
 def trend(
-    con: duckdb.DuckDBPyConnection,
+    eng: cc.Engine,
     metric: Metric,
     *,
     timezone: str = "UTC",
@@ -41,9 +42,13 @@ def trend(
 ) -> Series:
     """The series of ``metric``. ``since``/``until`` bound the time range in whole periods
     (both are moved back to the start of the period holding them; ``until`` is exclusive;
-    naive times are in the metric's timezone). ``as_of`` is when collection stopped (default: the latest coverage end of the
-    sources involved, or the latest record): later data is not counted, and the period
-    holding it is projected when ``project`` and it was incomplete."""
+    naive times are in the metric's timezone). ``as_of`` is when collection stopped (default:
+    the latest coverage end of the sources involved, or the latest record): later data is not
+    counted, and the period holding it is projected when ``project`` and it was incomplete.
+
+    Measures that add up (counts, sums, shares) are read per period, facet and source in
+    one query, which also tells which sources each facet draws on; other measures take a
+    second query for that. A projection by weekday reads the days before ``as_of``."""
     metric.check()
     tz = metric.timezone or timezone
     try:
@@ -53,42 +58,72 @@ def trend(
     zone = ZoneInfo(tz)
     since, until, as_of = (_aware(x, zone) for x in (since, until, as_of))
     if since is not None:  # whole periods only: from the start of the one holding since
-        since = _utc(_floor(since.astimezone(zone).replace(tzinfo=None), metric.period), zone)
+        since = _utc(_floor(_local(since, zone), metric.period), zone)
     if until is not None:  # ... and to the start of the one holding until
-        until = _utc(_floor(until.astimezone(zone).replace(tzinfo=None), metric.period), zone)
-    ib = cc.backend(con)
-    tgt = cc.target(con, metric)
-    spans = _coverage(con, ib, metric) if tgt.sourced else None
-    if as_of is None:
-        as_of = _latest(con, ib, metric, spans)
+        until = _utc(_floor(_local(until, zone), metric.period), zone)
     if as_of is not None and (until is None or as_of < until):
         until = as_of + timedelta(microseconds=1)  # (as_of itself is in)
+    tgt = cc.target(eng.con, metric)
     keep = None
     if metric.top:
-        ranked = ib.to_pyarrow(cc.ranking(ib, con, metric, since=since, until=until))
-        keep = {cc.FACET + "0": [str(k) for k in ranked.column("key").to_pylist()]}
-    rows = ib.to_pyarrow(
-        cc.aggregate(ib, con, metric, tz, since=since, until=until, keep=keep)
-    ).to_pylist()
+        keep = [str(r["key"]) for r in eng.rows(cc.ranking(eng, metric, since=since, until=until))]
+    rollup = metric.measure in ("count", "sum")  # (a share's parts are counts)
+    rows = eng.rows(
+        cc.aggregate(
+            eng,
+            metric,
+            tz,
+            period=metric.period,
+            since=since,
+            until=until,
+            keep=keep,
+            by_source=rollup and tgt.sourced,
+        )
+    )
+    width = len(metric.by)
+    if tgt.sourced and not rollup:
+        pairs = eng.rows(cc.sources(eng, metric, since=since, until=until, keep=keep))
+    else:
+        pairs = rows
+    facet_sources: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    latest: datetime | None = None
+    for r in pairs:
+        if tgt.sourced:
+            facet_sources[_key(r, width)].add(r["source_id"])
+        if r["last"] is not None and (latest is None or r["last"] > latest):
+            latest = r["last"]
+    spans = _coverage(eng.con) if tgt.sourced else None
+    if as_of is None and latest is not None:
+        ends = (
+            [e for srcs in facet_sources.values() for src in srcs for _, e in spans.get(src, ())]
+            if spans
+            else []
+        )
+        as_of = max([latest, *ends])
     if not rows and (since is None or until is None):
         return _empty(metric, tz)
-    first = _floor(since.astimezone(zone).replace(tzinfo=None), metric.period) if since else None
-    last_local = (
-        (until - timedelta(microseconds=1)).astimezone(zone).replace(tzinfo=None) if until else None
-    )
-    periods = [r["period"] for r in rows]
+    # values per (facet, period): [value, total]
+    cells: dict[tuple[tuple[str, ...], datetime], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for r in rows:
+        key = _key(r, width)
+        cell = cells[(key, cc.key_start(metric.period, r["period"]))]
+        if r["value"] is None:  # a mean or percentile of no values; a sum of none adds 0
+            cell[0] = cell[0] if rollup else np.nan
+        else:
+            cell[0] += float(r["value"])
+        cell[1] += float(r.get("total") or 0)
+    first = _floor(_local(since, zone), metric.period) if since else None
+    last_local = _local(until - timedelta(microseconds=1), zone) if until else None
+    periods = [p for _, p in cells]
     start = first or min(periods)
     end = _floor(last_local, metric.period) if last_local else max(periods)
-    if rows:
-        end = max(end, max(periods)) if until is None else end
     grid = _grid(start, end, metric.period)
     index = {p: i for i, p in enumerate(grid)}
-    width = len(metric.by)
     totals: dict[tuple[str, ...], float] = defaultdict(float)
-    for r in rows:
-        totals[_key(r, width)] += float(r["value"] or 0)
+    for (key, _), (v, n) in cells.items():
+        totals[key] += 0.0 if np.isnan(v) else (n if metric.share else v)
     if keep is not None:
-        order = {k: i for i, k in enumerate(keep[cc.FACET + "0"])}
+        order = {k: i for i, k in enumerate(keep)}
         facets = sorted(totals, key=lambda k: (k[0] == cc.OTHER, order.get(k[0], 0), k))
     else:
         facets = sorted(totals, key=lambda k: (-totals[k], k))
@@ -96,25 +131,19 @@ def trend(
         facets = [()]
     fidx = {k: i for i, k in enumerate(facets)}
     shape = (len(facets), len(grid))
-    zero = 0.0 if metric.measure in EMPTY_IS_ZERO else np.nan
-    values = np.full(shape, zero)
-    denominators = np.zeros(shape) if metric.share else None
-    for r in rows:
-        t = index.get(r["period"])
-        if t is None:
-            continue
-        f = fidx[_key(r, width)]
-        values[f, t] = np.nan if r["value"] is None else float(r["value"])
-        if denominators is not None:
-            denominators[f, t] = float(r["total"])
-    if denominators is not None:
+    values = np.full(shape, 0.0 if metric.measure in EMPTY_IS_ZERO else np.nan)
+    denominators = np.zeros(shape)
+    for (key, p), (v, n) in cells.items():
+        t = index.get(p)
+        if t is not None:
+            values[fidx[key], t] = v
+            denominators[fidx[key], t] = n
+    if metric.share:
         with np.errstate(invalid="ignore", divide="ignore"):
             values = np.where(denominators > 0, values / np.maximum(denominators, 1), np.nan)
     status = np.full(shape, OBSERVED, np.int8)
-    starts = [p.replace(tzinfo=zone) for p in grid]
     bounds = [_utc(p, zone) for p in [*grid, _next(grid[-1], metric.period)]]
     if spans is not None:
-        facet_sources = _facet_sources(con, ib, metric, keep, width)
         for f, key in enumerate(facets):
             srcs = facet_sources.get(key) if metric.by else set().union(*facet_sources.values())
             merged = merge_spans(s for src in (srcs or ()) for s in spans.get(src, ()))
@@ -126,7 +155,7 @@ def trend(
         name=metric.label,
         period=metric.period,
         timezone=tz,
-        starts=starts,
+        starts=[p.replace(tzinfo=zone) for p in grid],
         facets=facets,
         values=values,
         status=status,
@@ -135,21 +164,22 @@ def trend(
         notes=[metric.describe()],
     )
     if project and as_of is not None and _incomplete(bounds[-2], bounds[-1], as_of):
-        _project(con, series, metric, as_of, bounds[-2], bounds[-1], tz=tz, since=since)
+        weights = None
+        if metric.additive and metric.period in LONG:
+            weights = _weekday_weights(eng, metric, facets, keep, as_of, zone)
+        _project(series, metric, as_of, bounds[-2], bounds[-1], zone, weights)
     return series
 
 
 # -- projection ----------------------------------------------------------------------------
 def _project(
-    con: duckdb.DuckDBPyConnection,
     series: Series,
     metric: Metric,
     as_of: datetime,
     start: datetime,
     end: datetime,
-    *,
-    tz: str,
-    since: datetime | None,
+    zone: ZoneInfo,
+    weights: np.ndarray | None,
 ) -> None:
     """Scale the last (incomplete) period's value to a whole period. Counts and sums: by the
     expected share of the period elapsed, each day weighted by its weekday's mean over the
@@ -158,18 +188,14 @@ def _project(
     t = len(series.starts) - 1
     partial = np.full(series.values.shape, np.nan)
     partial[:, t] = series.values[:, t]
-    zone = ZoneInfo(tz)
     if not metric.additive:
         factors = np.ones(len(series.facets))
         how = "the value so far (not additive: no scaling)"
-    elif metric.period in ("hour", "day"):
+    elif weights is None:
         factors = np.full(len(series.facets), (end - start) / (as_of - start))
         how = "scaled by the time elapsed"
     else:
-        weights = _weekday_weights(con, series, metric, as_of, tz)
-        day = start.astimezone(zone).replace(tzinfo=None)
-        last = end.astimezone(zone).replace(tzinfo=None)
-        now = as_of.astimezone(zone).replace(tzinfo=None)
+        day, last, now = _local(start, zone), _local(end, zone), _local(as_of, zone)
         whole = np.zeros(len(series.facets))
         elapsed = np.zeros(len(series.facets))
         while day < last:
@@ -197,36 +223,35 @@ def _project(
 
 
 def _weekday_weights(
-    con: duckdb.DuckDBPyConnection, series: Series, metric: Metric, as_of: datetime, tz: str
+    eng: cc.Engine,
+    metric: Metric,
+    facets: list[tuple[str, ...]],
+    keep: list[str] | None,
+    as_of: datetime,
+    zone: ZoneInfo,
 ) -> np.ndarray:
-    """Per facet, the mean value per weekday (Monday 0) over the WEIGHT_DAYS before
-    ``as_of``'s day; uniform where there is no data."""
-    zone = ZoneInfo(tz)
-    day = as_of.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
-    ib = cc.backend(con)
-    keep = None
-    if metric.top:
-        keep = {cc.FACET + "0": [k[0] for k in series.facets if k and k[0] != cc.OTHER]}
-    rows = ib.to_pyarrow(
+    """Per facet, the total per weekday (Monday 0) over the WEIGHT_DAYS before ``as_of``'s
+    day; uniform where there is none."""
+    today = _local(as_of, zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    first = today - timedelta(days=WEIGHT_DAYS)
+    rows = eng.rows(
         cc.aggregate(
-            ib,
-            con,
+            eng,
             metric,
-            tz,
-            since=day - timedelta(days=WEIGHT_DAYS),
-            until=day,
-            keep=keep,
+            str(zone),
             period="day",
+            since=_utc(first, zone),
+            until=_utc(today, zone),
+            keep=keep,
         )
-    ).to_pylist()
-    fidx = {k: i for i, k in enumerate(series.facets)}
-    sums = np.zeros((len(series.facets), 7))
+    )
+    fidx = {k: i for i, k in enumerate(facets)}
+    sums = np.zeros((len(facets), 7))
     for r in rows:
-        f = fidx.get(_key(r, len(metric.by)) if metric.by else ())
+        f = fidx.get(_key(r, len(metric.by)))
         if f is not None:
-            sums[f, r["period"].weekday()] += float(r["value"] or 0)
-    uniform = sums.sum(axis=1) <= 0
-    sums[uniform] = 1.0
+            sums[f, cc.key_start("day", r["period"]).weekday()] += float(r["value"] or 0)
+    sums[sums.sum(axis=1) <= 0] = 1.0
     return sums
 
 
@@ -238,9 +263,7 @@ def _incomplete(start: datetime, end: datetime, as_of: datetime) -> bool:
 
 
 # -- coverage ------------------------------------------------------------------------------
-def _coverage(
-    con: duckdb.DuckDBPyConnection, ib: Any, metric: Metric
-) -> dict[str, list[tuple[datetime, datetime]]]:
+def _coverage(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[datetime, datetime]]]:
     """Coverage spans per source (the sources table's first to last record where no span
     was recorded)."""
     spans: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
@@ -254,40 +277,8 @@ def _coverage(
     return spans
 
 
-def _facet_sources(
-    con: duckdb.DuckDBPyConnection,
-    ib: Any,
-    metric: Metric,
-    keep: dict[str, list[str]] | None,
-    width: int,
-) -> dict[tuple[str, ...], set[str]]:
-    out: dict[tuple[str, ...], set[str]] = defaultdict(set)
-    kept = set(keep[cc.FACET + "0"]) if keep else None
-    for r in ib.to_pyarrow(cc.sources(ib, con, metric)).to_pylist():
-        key = _key(r, width)
-        if kept is not None and key[0] not in kept:
-            key = (cc.OTHER, *key[1:])
-        out[key].add(r["source_id"])
-    return out
-
-
 def _covered(spans: list[tuple[datetime, datetime]], a: datetime, b: datetime) -> bool:
     return any(s < b and e >= a for s, e in spans)
-
-
-def _latest(
-    con: duckdb.DuckDBPyConnection,
-    ib: Any,
-    metric: Metric,
-    spans: dict[str, list[tuple[datetime, datetime]]] | None,
-) -> datetime | None:
-    t, tgt = cc.relation(ib, con, metric)
-    latest = ib.to_pyarrow(t.aggregate(last=t[tgt.time].max())).column("last")[0].as_py()
-    if spans is None or latest is None:
-        return latest
-    involved = {r["source_id"] for r in ib.to_pyarrow(t.select("source_id").distinct()).to_pylist()}
-    ends = [e for src in involved for _, e in spans.get(src, ())]
-    return max([latest, *ends])
 
 
 # -- periods -------------------------------------------------------------------------------
@@ -332,13 +323,18 @@ def _utc(local: datetime, zone: ZoneInfo) -> datetime:
     return local.replace(tzinfo=zone).astimezone(UTC)
 
 
+def _local(t: datetime, zone: ZoneInfo) -> datetime:
+    """An aware time as naive wall-clock time in ``zone``."""
+    return t.astimezone(zone).replace(tzinfo=None)
+
+
 def _aware(t: datetime | None, zone: ZoneInfo) -> datetime | None:
     if t is None:
         return None
     return t.replace(tzinfo=zone) if t.tzinfo is None else t
 
 
-def _key(r: dict[str, Any], width: int) -> tuple[str, ...]:
+def _key(r: dict[str, Any], width: int) -> tuple[str, ...]:  # the facet of a row
     return tuple(str(r[f"{cc.FACET}{i}"]) for i in range(width))
 
 
