@@ -16,19 +16,31 @@ import functools
 import json
 import os
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import pyarrow as pa
 
 from groundswell import config as config_mod
+from groundswell.analysis.anomalies import (
+    DEFAULT_WINDOWS,
+    KINDS,
+    Anomaly,
+    AnomalySettings,
+    detect,
+    expected,
+)
+from groundswell.analysis.compile import Engine
+from groundswell.analysis.explain import PERIOD_DAYS
+from groundswell.analysis.explain import explain as explain_anomaly
 from groundswell.analysis.indicators import IndicatorQuery
 from groundswell.analysis.indicators import query as query_indicators
-from groundswell.analysis.compile import Engine
 from groundswell.analysis.metrics import Metric
-from groundswell.analysis.series import Series
+from groundswell.analysis.series import MISSING, Series
 from groundswell.analysis.transforms import Transform
 from groundswell.analysis.transforms import apply as apply_transform
 from groundswell.analysis.trends import trend as run_trend
@@ -84,9 +96,11 @@ class Workspace:
         *,
         name: str | None = None,
         lexicons: dict[str, list[str]] | None = None,
+        extra_config: str = "",
     ) -> Workspace:
         """Create a workspace in ``path`` (made if missing; must not be a workspace already),
-        with ``lexicons`` (name -> terms) written into its config."""
+        with ``lexicons`` (name -> terms) written into its config, and ``extra_config`` (TOML,
+        e.g. ``[metrics.NAME]`` tables) appended to it."""
         p = Path(path).expanduser().resolve()
         if (p / config_mod.CONFIG_NAME).exists():
             raise WorkspaceError(f"{p} is already a Groundswell workspace")
@@ -97,6 +111,7 @@ class Workspace:
         text = config_mod.TEMPLATE.format(name=(name or p.name).replace('"', "'"))
         for lexicon, terms in (lexicons or {}).items():
             text += f"{lexicon} = {json.dumps(terms, ensure_ascii=False)}\n"
+        text += extra_config
         cfg = config_mod.parse(text)
         store = Store(p / STORE_NAME, create=True, settings=cfg.store)
         (p / config_mod.CONFIG_NAME).write_text(text, encoding="utf-8")
@@ -226,6 +241,38 @@ class Workspace:
         for t in transforms:
             series = apply_transform(series, t)
         return series
+
+    def anomalies(
+        self,
+        metric: Metric | str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        as_of: datetime | None = None,
+        settings: AnomalySettings | None = None,
+        kinds: Sequence[str] = KINDS,
+        explain: bool = True,
+    ) -> tuple[Series, list[Anomaly]]:
+        """A metric's series (with the detector's expected value as its baseline) and the
+        spikes, dips, outages and level shifts in it, each explained by the facets and values
+        that drive it (``explain``). See docs/anomalies.md."""
+        m = self.metric(metric) if isinstance(metric, str) else metric
+        s = settings or AnomalySettings()
+        history = None  # the detector's window before ``since``, so it can score from there
+        if since is not None:
+            periods = s.window or DEFAULT_WINDOWS.get(m.period, 12)
+            history = since - timedelta(days=PERIOD_DAYS[m.period] * periods)
+        series = self.trend(m, since=history or since, until=until, as_of=as_of)
+        series.baseline = np.where(series.status == MISSING, np.nan, expected(series, s))
+        found = detect(series, s, kinds)
+        if since is not None:
+            zone = ZoneInfo(series.timezone)
+            lo = since if since.tzinfo else since.replace(tzinfo=zone)
+            series = series.between(lo, None)
+            found = [a for a in found if a.end >= lo]
+        if explain:
+            found = [explain_anomaly(self.engine, m, series, a) for a in found]
+        return series, found
 
     def import_table(
         self,

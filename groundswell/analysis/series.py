@@ -10,7 +10,7 @@ status array beside it says why a value is what it is. Everything that shows a s
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -63,6 +63,24 @@ class Series:
             return self.facets.index(facet)
         except ValueError:
             raise KeyError(facet) from None
+
+    def between(self, since: datetime | None, until: datetime | None) -> Series:
+        """The periods starting in [since, until) (either bound may be None)."""
+        keep = [
+            t
+            for t, s in enumerate(self.starts)
+            if (since is None or s >= since) and (until is None or s < until)
+        ]
+        cut = slice(keep[0], keep[-1] + 1) if keep else slice(0, 0)
+        return replace(
+            self,
+            starts=self.starts[cut],
+            values=self.values[:, cut],
+            status=self.status[:, cut],
+            partial=None if self.partial is None else self.partial[:, cut],
+            baseline=None if self.baseline is None else self.baseline[:, cut],
+            notes=list(self.notes),
+        )
 
     def points(self) -> Iterator[dict[str, Any]]:
         """One dict per point, period by period then facet by facet: period (its start),

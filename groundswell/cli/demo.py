@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -53,16 +54,23 @@ def register(app: typer.Typer) -> None:
         Running it again reuses the workspace: re-imports add nothing.
         """
         from groundswell.demo import generate as make
+        from groundswell.demo.metrics import DEMO_METRICS
         from groundswell.demo.text import DEMO_LEXICONS
 
         started = time.monotonic()
         corpus, wsdir = directory / "corpus", directory / "workspace"
         err.print(f"Generating the demo corpus (scale {scale:g}, seed {seed}) in {corpus} ...")
         manifest = make(corpus, seed=seed, scale=scale, progress=lambda m: err.print(f"  {m}"))
+        config = wsdir / CONFIG_NAME
+        if config.exists() and "[metrics." not in config.read_text(encoding="utf-8"):
+            with config.open("a", encoding="utf-8") as fh:  # a workspace from before metrics
+                fh.write(DEMO_METRICS)
         ws = (
             Workspace.open(wsdir)
-            if (wsdir / CONFIG_NAME).exists()
-            else Workspace.init(wsdir, name="demo", lexicons=DEMO_LEXICONS)
+            if config.exists()
+            else Workspace.init(
+                wsdir, name="demo", lexicons=DEMO_LEXICONS, extra_config=DEMO_METRICS
+            )
         )
         with ws:
             totals = {"read": 0, "new": 0, "quarantined": 0}
@@ -94,8 +102,38 @@ def register(app: typer.Typer) -> None:
             out.print("Top domains of links to .jpg files (outside quotes):")
             top = IndicatorQuery(kind="url", extension="jpg", by="domain", top=5)
             print_table(ws.indicators(top), ["domain", "occurrences", "posts", "first_seen"])
+            show_metrics(ws, directory / "charts")
         out.print(
             f"\nWorkspace: {wsdir}\nGround truth: {manifest.ground_truth_path}\n"
-            f"Try: groundswell stats -w {wsdir}\n"
+            f"Charts: {directory / 'charts'}\n"
+            f"Try: groundswell metrics -w {wsdir}\n"
+            f"     groundswell trend covid_mentions -w {wsdir} --period week --anomalies\n"
             f"     groundswell indicators -w {wsdir} --kind lexicon --by subkind --per month"
         )
+
+
+SCANNED = ("forum_posts", "jpg_hosts", "covid_mentions", "p1_assign_minutes")
+
+
+def show_metrics(ws: Workspace, charts: Path) -> None:
+    """The stories' figures from the named metrics: the file-sharing index as the team saw it
+    on 14 June 2020 (June projected), and the anomalies of a few metrics, with charts."""
+    from groundswell.cli.trends import anomaly_row, print_anomalies, series_rows
+    from groundswell.report.charts import trend_chart, write_chart
+
+    out.print("\nThe file-sharing index as of 14 June 2020 (groundswell trend file_sharing_index):")
+    fsi = ws.trend(
+        "file_sharing_index", since=datetime(2020, 1, 1), as_of=datetime(2020, 6, 14, 23, 59)
+    )
+    rows, columns = series_rows(fsi)
+    print_table(rows, columns)
+    for note in fsi.notes[1:]:
+        out.print(f"[dim]{note}[/dim]")
+    write_chart(trend_chart(fsi), charts / "file_sharing_index.png")
+    found_rows = []
+    for name in SCANNED:
+        series, found = ws.anomalies(name, since=datetime(2019, 6, 1))
+        found_rows += [anomaly_row(a, series) for a in found]
+        write_chart(trend_chart(series, found), charts / f"{name}.png")
+    out.print("\nAnomalies in the named metrics since June 2019 (groundswell anomalies):")
+    print_anomalies(found_rows, with_metric=True)

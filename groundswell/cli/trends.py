@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -9,6 +10,7 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
+from groundswell.analysis.anomalies import Anomaly
 from groundswell.analysis.metrics import Metric, parse_filters
 from groundswell.analysis.series import MISSING, PROJECTED, Series
 from groundswell.analysis.transforms import parse as parse_transform
@@ -40,6 +42,7 @@ Examples:
     groundswell trend --where "section = Uploads" --share "tags contains Original" --period month
     groundswell trend p1_response --transform baseline:2019-01-01..2020-02-29
     groundswell trend covid_posts --out covid.csv          # also .json, .jsonl, .parquet
+    groundswell trend forum_posts --anomalies --chart forum.png
 """
 
 
@@ -73,12 +76,24 @@ def build_metric(base: Metric | None, **flags: Any) -> Metric:
     return m.with_(**changes) if changes else m.check()
 
 
-def series_rows(series: Series) -> tuple[list[dict[str, Any]], list[str]]:
+def series_rows(
+    series: Series, anomalies: Sequence[Anomaly] = ()
+) -> tuple[list[dict[str, Any]], list[str]]:
     """Rows for the terminal: one per period with a column per facet (wide), or one per
     point (long) when there are many facets. Missing points read "not collected";
-    projected ones "≈N (expected)"."""
+    projected ones "≈N (expected)"; points inside an anomaly end with "! KIND"."""
+    marks: dict[tuple[tuple[str, ...], datetime], str] = {}
+    for a in anomalies:
+        for start in series.starts:
+            if a.start <= start <= a.end:
+                marks[(a.facet, start)] = a.kind.replace("_", " ")
 
     def cell(f: int, t: int) -> Any:
+        mark = marks.get((series.facets[f], series.starts[t]))
+        text = plain(f, t)
+        return f"{text if text is not None else ''} ! {mark}" if mark else text
+
+    def plain(f: int, t: int) -> Any:
         st = int(series.status[f, t])
         v = series.values[f, t]
         if st == MISSING:
@@ -107,6 +122,31 @@ def series_rows(series: Series) -> tuple[list[dict[str, Any]], list[str]]:
         for f in range(len(series.facets))
     ]
     return rows, ["period", "facet", "value"]
+
+
+def anomaly_row(a: Anomaly, series: Series) -> dict[str, Any]:
+    fmt = _period_format(series.period)
+    return {
+        "metric": series.name,
+        "facet": " / ".join(a.facet) if a.facet else "",
+        "kind": a.kind.replace("_", " "),
+        "from": a.start.strftime(fmt),
+        "to": a.end.strftime(fmt),
+        "value": round(a.value, 2),
+        "expected": round(a.baseline, 2),
+        "severity": round(a.severity, 1),
+        "explanation": a.explanation,
+    }
+
+
+def print_anomalies(rows: list[dict[str, Any]], *, with_metric: bool = False) -> None:
+    columns = ["facet", "kind", "from", "to", "value", "expected", "severity", "explanation"]
+    print_table(
+        rows,
+        ["metric", *columns] if with_metric else columns,
+        title="Anomalies",
+        empty="no anomalies found",
+    )
 
 
 def _fmt(v: float, unit: str) -> str:
@@ -202,6 +242,16 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option("--out", help="Also write the series to .csv, .json, .jsonl or .parquet."),
         ] = None,
+        anomalies: Annotated[
+            bool,
+            typer.Option(
+                "--anomalies", help="Find spikes, dips, outages and level shifts, and explain them."
+            ),
+        ] = False,
+        chart: Annotated[
+            Path | None,
+            typer.Option(help="Also draw the series to .svg, .png, .html or .json (Vega-Lite)."),
+        ] = None,
         workspace: WorkspaceOpt = None,
         wait: WaitOpt = 0.0,
         as_json: JsonOpt = False,
@@ -227,14 +277,22 @@ def register(app: typer.Typer) -> None:
                 top=top,
                 timezone=tz,
             )
-            series = ws.trend(
-                m,
-                since=_when(since, "--since"),
-                until=_when(until, "--until"),
-                as_of=_when(as_of, "--as-of"),
-                project=not no_project,
-                transforms=[parse_transform(t) for t in transform or ()],
-            )
+            a, b, c = _when(since, "--since"), _when(until, "--until"), _when(as_of, "--as-of")
+            steps = [parse_transform(t) for t in transform or ()]
+            found: list[Anomaly] = []
+            if anomalies:
+                if steps:
+                    raise MetricError("--anomalies reads the metric as it is: no --transform")
+                series, found = ws.anomalies(m, since=a, until=b, as_of=c)
+            else:
+                series = ws.trend(
+                    m, since=a, until=b, as_of=c, project=not no_project, transforms=steps
+                )
+        if chart is not None:
+            from groundswell.report.charts import trend_chart, write_chart
+
+            write_chart(trend_chart(series, found), chart)
+            err.print(f"[dim]drew {chart}[/dim]")
         if out_file is not None:
             from groundswell.export import export_series
 
@@ -249,14 +307,65 @@ def register(app: typer.Typer) -> None:
                     "unit": series.unit,
                     "notes": series.notes,
                     "points": list(series.points()),
+                    "anomalies": [anomaly_row(a, series) for a in found],
                 }
             )
             return
-        rows, columns = series_rows(series)
+        rows, columns = series_rows(series, found)
         title = f"{series.name} ({series.unit}, per {series.period}, {series.timezone})"
         print_table(rows, columns, title=title, empty="no rows match this metric")
         for note in series.notes[1:]:
             out.print(f"[dim]{note}[/dim]")
+        if anomalies:
+            print_anomalies([anomaly_row(a, series) for a in found])
+
+    @app.command(name="anomalies")
+    @guard
+    def anomalies_cmd(
+        names: Annotated[
+            list[str] | None,
+            typer.Argument(help="Named metrics to scan (default: every metric in the config)."),
+        ] = None,
+        since: Annotated[str | None, typer.Option(help="From this date or time.")] = None,
+        until: Annotated[
+            str | None, typer.Option(help="Up to this date or time (excluded).")
+        ] = None,
+        kind: Annotated[
+            list[str] | None,
+            typer.Option(help="spike, dip, outage or level_shift (repeatable; default: all)."),
+        ] = None,
+        threshold: Annotated[
+            float | None, typer.Option(help="Robust z-score for spikes and dips (default 4.5).")
+        ] = None,
+        workspace: WorkspaceOpt = None,
+        wait: WaitOpt = 0.0,
+        as_json: JsonOpt = False,
+    ) -> None:
+        """Scan named metrics for spikes, dips, outages and level shifts, explained by the
+        facets and values that drive them. Periods that were not collected are never outages."""
+        from groundswell.analysis.anomalies import KINDS, AnomalySettings
+
+        settings = AnomalySettings() if threshold is None else AnomalySettings(threshold=threshold)
+        rows: list[dict[str, Any]] = []
+        with open_ws(workspace, wait, read_only=True) as ws:
+            chosen = names or sorted(ws.metrics())
+            if not chosen:
+                raise MetricError(
+                    "no metrics to scan", hint="add [metrics.NAME] tables to groundswell.toml"
+                )
+            for name in chosen:
+                series, found = ws.anomalies(
+                    name,
+                    since=_when(since, "--since"),
+                    until=_when(until, "--until"),
+                    settings=settings,
+                    kinds=kind or KINDS,
+                )
+                rows += [anomaly_row(a, series) for a in found]
+        if as_json:
+            print_json(rows)
+        else:
+            print_anomalies(rows, with_metric=True)
 
     @app.command()
     @guard
