@@ -99,7 +99,10 @@ def human(value: Any) -> str:
 
 LABELS = {"import_id": "#", "records_quarantined": "quarant.", "records_unchanged": "unchanged"}
 # Columns that may wrap on a narrow terminal; the others keep their values on one line.
-WRAPPING = {"file", "reason", "excerpt", "error", "description", "covered", "source_id", "path"}
+WRAPPING = {
+    "file", "reason", "excerpt", "error", "description", "covered", "source_id", "path",
+    "explanation",
+}  # fmt: skip
 
 
 def print_table(

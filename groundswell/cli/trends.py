@@ -125,13 +125,14 @@ def series_rows(
 
 
 def anomaly_row(a: Anomaly, series: Series) -> dict[str, Any]:
+    """An anomaly as a row: where, what, when, how far from the expected value, and why."""
     fmt = _period_format(series.period)
+    first, last = a.start.strftime(fmt), a.end.strftime(fmt)
     return {
         "metric": series.name,
         "facet": " / ".join(a.facet) if a.facet else "",
         "kind": a.kind.replace("_", " "),
-        "from": a.start.strftime(fmt),
-        "to": a.end.strftime(fmt),
+        "when": first if first == last else f"{first} .. {last}",
         "value": round(a.value, 2),
         "expected": round(a.baseline, 2),
         "severity": round(a.severity, 1),
@@ -140,7 +141,7 @@ def anomaly_row(a: Anomaly, series: Series) -> dict[str, Any]:
 
 
 def print_anomalies(rows: list[dict[str, Any]], *, with_metric: bool = False) -> None:
-    columns = ["facet", "kind", "from", "to", "value", "expected", "severity", "explanation"]
+    columns = ["facet", "kind", "when", "value", "expected", "severity", "explanation"]
     print_table(
         rows,
         ["metric", *columns] if with_metric else columns,
