@@ -437,3 +437,44 @@ def test_counts_match_the_oracle_on_random_times(
     assert {k for k, v in got.items() if v} == set(want)
     assert all(got[k] == n for k, n in want.items())
     assert math.isclose(s.values.sum(), len(rows))
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 200 * 86400), st.integers(0, 7200), st.sampled_from("AB")),
+        min_size=1,
+        max_size=40,
+    ),
+    measure=st.sampled_from(["mean", "median", "max", "p75"]),
+)
+def test_durations_match_the_oracle_on_random_event_tables(
+    ws: Workspace, tmp_path: Path, rows: list[tuple[int, int, str]], measure: str
+) -> None:
+    ws.store.con.execute("DROP TABLE IF EXISTS ev_jobs")
+    ws.store.con.execute("DELETE FROM event_tables")
+    t0 = datetime(2020, 1, 1, tzinfo=UTC)
+    path = tmp_path / "jobs.csv"
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["job", "started", "ended", "team"])
+        for i, (a, d, team) in enumerate(rows):
+            start = t0 + timedelta(seconds=a)
+            w.writerow([i, start.isoformat(), (start + timedelta(seconds=d)).isoformat(), team])
+    ws.import_table(path, name="jobs", time_column="started", force=True)
+    m = Metric(
+        table="jobs", measure=measure, duration=("started", "ended"), period="week", by=("team",)
+    )
+    got = as_dict(ws.trend(m, project=False))
+    stats = {
+        "mean": statistics.fmean,
+        "median": statistics.median,
+        "max": max,
+        "p75": lambda xs: float(np.percentile(xs, 75)),
+    }[measure]
+    events = [{"time": t0 + timedelta(seconds=a), "d": d / 60, "team": team} for a, d, team in rows]
+    want = oracle(events, "week", ZoneInfo("UTC"), lambda r: (r["team"],))
+    for k, group in want.items():
+        assert got[k] == pytest.approx(stats([r["d"] for r in group]))
