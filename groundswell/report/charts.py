@@ -22,31 +22,38 @@ What the marks mean (docs/charts.md has the full legend):
   always with the kind written beside it.
 
 Dates are drawn in the series' own timezone: each period start is placed at its wall-clock
-time on a UTC scale, and the tick labels are computed here, so the picture does not depend
-on the timezone of the machine that renders it.
+time on a UTC scale, and the tick labels are computed in Python (``time_axis``), so the
+picture does not depend on the timezone of the machine that renders it. Writing the files is
+``chart_files``'s job (``write_chart`` is re-exported here).
 """
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-from dateutil.relativedelta import relativedelta
 
 from groundswell.analysis.series import MISSING, OBSERVED, PROJECTED, Series
 from groundswell.errors import GroundswellError
+from groundswell.report.chart_files import write_chart
+from groundswell.report.time_axis import (
+    STEPS,
+    X_TITLES,
+    index_span,
+    period_label,
+    span_label,
+    ticks,
+    utc_ms,
+    wall_clock,
+    zone,
+)
 
-FORMATS = (".svg", ".png", ".json", ".html")
-PNG_SCALE = 2
+__all__ = ["AnomalyLike", "trend_chart", "write_chart"]
 
 # Okabe-Ito, vermillion kept for anomalies; grey goes to the "other" facet (or the 8th).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#F0E442")
@@ -58,26 +65,6 @@ FONT = "Helvetica, Arial, sans-serif"
 SHAPES = {"spike": "triangle-up", "dip": "triangle-down", "outage": "square"}
 SHAPE_OTHER = "diamond"  # level_shift and any kind added later
 POINTS_UP_TO = 30  # draw every observed point as a dot when a chart has at most this many periods
-
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-STEPS = {
-    "hour": relativedelta(hours=1),
-    "day": relativedelta(days=1),
-    "week": relativedelta(weeks=1),
-    "month": relativedelta(months=1),
-    "quarter": relativedelta(months=3),
-    "year": relativedelta(years=1),
-}
-X_TITLES = {
-    "hour": "Hour",
-    "day": "Day",
-    "week": "Week starting Monday",
-    "month": "Month",
-    "quarter": "Quarter",
-    "year": "Year",
-}
-EPOCH = datetime(1970, 1, 1)
 
 
 class AnomalyLike(Protocol):
@@ -190,12 +177,12 @@ def trend_chart(
 
 
 def _frame(series: Series, width: int, max_facets: int) -> _Frame:
-    tz = _zone(series.timezone)
-    walls = [_wall(s, tz) for s in series.starts]
+    tz = zone(series.timezone)
+    walls = [wall_clock(s, tz) for s in series.starts]
     step = STEPS[series.period]
     around = [walls[0] - step, *walls, walls[-1] + step]
-    ms = [_ms(w) for w in walls]
-    outer = [_ms(w) for w in around]
+    ms = [utc_ms(w) for w in walls]
+    outer = [utc_ms(w) for w in around]
     edges = [(outer[i] + outer[i + 1]) / 2 for i in range(len(outer) - 1)]
     rows = list(range(len(series.facets)))
     if len(rows) > max_facets:
@@ -274,7 +261,7 @@ def _config() -> dict[str, Any]:
 
 
 def _x_encoding(frame: _Frame) -> dict[str, Any]:
-    values, labels = _ticks(frame)
+    values, labels = ticks(frame.walls, frame.ms, frame.series.period, frame.plot_width)
     expr = f"{json.dumps(labels)}[indexof({json.dumps(values)}, time(datum.value))]"
     return {
         "field": "t",
@@ -332,7 +319,7 @@ def _gap_layers(
                 "x1": x1,
                 "mid": (x0 + x1) / 2,
                 "label": label,
-                "when": _span(frame, t, end),
+                "when": span_label(frame.walls, s.period, t, end),
                 "shade": 0.11 if every else 0.05,
                 "across": frame.px(x0, x1) >= _text_px(label, 10) + 8,
             }
@@ -535,7 +522,7 @@ def _anomaly_layers(
     marks: list[dict[str, Any]] = []
     bands: list[dict[str, Any]] = []
     for a in anomalies:
-        span = _index_span(frame, a.start, a.end)
+        span = index_span(frame.walls, s.period, s.timezone, a.start, a.end)
         if span is None:
             continue
         t0, t1 = span
@@ -545,7 +532,7 @@ def _anomaly_layers(
         kind = a.kind.replace("_", " ")
         info = {
             "kind": kind,
-            "when": _span(frame, t0, t1),
+            "when": span_label(frame.walls, s.period, t0, t1),
             "facet": " / ".join(a.facet) or "(all)",
             "value_text": _num(a.value),
             "baseline_text": _num(a.baseline),
@@ -684,7 +671,7 @@ def _point(frame: _Frame, i: int, t: int, value: float, status: str) -> dict[str
         "t": frame.ms[t],
         "v": float(value),
         "facet": frame.labels[i],
-        "when": _when(frame.walls[t], s.period),
+        "when": period_label(frame.walls[t], s.period),
         "value_text": _num(float(value)),
         "status": status,
     }
@@ -701,150 +688,6 @@ def _tooltip(frame: _Frame) -> list[dict[str, Any]]:
         {"field": "value_text", "title": frame.series.unit or "value"},
         {"field": "status", "title": "status"},
     ]
-
-
-# ---------------------------------------------------------------- time
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        raise GroundswellError(f"unknown timezone {name!r} in series") from None
-
-
-def _wall(when: datetime, tz: ZoneInfo) -> datetime:
-    """A time as naive wall-clock time in ``tz`` (a naive time is taken as already so)."""
-    if when.tzinfo is None:
-        return when
-    return when.astimezone(tz).replace(tzinfo=None)
-
-
-def _ms(wall: datetime) -> int:
-    return (wall - EPOCH) // timedelta(milliseconds=1)
-
-
-def _index_span(frame: _Frame, start: datetime, end: datetime) -> tuple[int, int] | None:
-    """The period indexes an anomaly covers, clipped to the chart (None when outside)."""
-    tz = _zone(frame.series.timezone)
-    first = _wall(start, tz)
-    last = _wall(end, tz)
-    if last < first:
-        first, last = last, first
-    t0 = max(bisect.bisect_right(frame.walls, first) - 1, 0)
-    t1 = bisect.bisect_right(frame.walls, last) - 1
-    if t1 < 0 or first >= frame.walls[-1] + STEPS[frame.series.period]:
-        return None
-    return t0, t1
-
-
-def _when(d: datetime, period: str) -> str:
-    """A period for a tooltip: "Thu 12 Mar 2020", "Week 11 of 2020 (from Mon 9 Mar)"..."""
-    day = f"{DAYS[d.weekday()]} {d.day} {MONTHS[d.month - 1]} {d.year}"
-    if period == "hour":
-        return f"{day} {d.hour:02d}:{d.minute:02d}"
-    if period == "day":
-        return day
-    if period == "week":
-        year, week, _ = d.isocalendar()
-        return f"Week {week} of {year} (from {DAYS[d.weekday()]} {d.day} {MONTHS[d.month - 1]})"
-    if period == "month":
-        return f"{MONTHS[d.month - 1]} {d.year}"
-    if period == "quarter":
-        return f"Q{(d.month - 1) // 3 + 1} {d.year}"
-    return str(d.year)
-
-
-def _span(frame: _Frame, t0: int, t1: int) -> str:
-    period = frame.series.period
-    first = _when(frame.walls[t0], period)
-    return first if t1 == t0 else f"{first} to {_when(frame.walls[t1], period)}"
-
-
-Rule = tuple[str, Callable[[datetime], bool]]
-
-
-def _rules(period: str) -> list[Rule]:
-    """Tick rules from finest to coarsest: (label style, which period starts get a tick)."""
-    weekly = period == "week"
-
-    def month_start(d: datetime) -> bool:
-        return d.day <= 7 if weekly else (d.day == 1 and d.hour == 0)
-
-    def every_months(k: int) -> Callable[[datetime], bool]:
-        return lambda d: month_start(d) and (d.month - 1) % k == 0
-
-    def every_years(k: int) -> Callable[[datetime], bool]:
-        return lambda d: month_start(d) and d.month == 1 and d.year % k == 0
-
-    def every_hours(k: int) -> Callable[[datetime], bool]:
-        return lambda d: d.hour % k == 0 and d.minute == 0
-
-    month_style = "day" if weekly else "month"
-    years: list[Rule] = [("year", every_years(k)) for k in (1, 2, 5, 10, 20, 50, 100, 1000)]
-    months: list[Rule] = [(month_style, every_months(k)) for k in (1, 2, 3, 6)]
-    days: list[Rule] = [
-        ("day", lambda d: d.hour == 0),
-        ("day", lambda d: d.hour == 0 and d.weekday() == 0),
-        ("day", lambda d: d.hour == 0 and d.day in (1, 15)),
-    ]
-    if period == "hour":
-        return [*(("hour", every_hours(k)) for k in (1, 2, 3, 6, 12)), *days, *months, *years]
-    if period == "day":
-        return [*days, *months, *years]
-    if period == "week":
-        return [
-            ("day", lambda d: True),
-            ("day", lambda d: d.isocalendar()[1] % 2 == 1),
-            *months,
-            *years,
-        ]
-    if period == "month":
-        return [*months, *years]
-    if period == "quarter":
-        return [("quarter", lambda d: True), ("quarter", lambda d: d.month in (1, 7)), *years]
-    return years
-
-
-LABEL_PX = {"hour": 52, "day": 56, "month": 42, "quarter": 40, "year": 46}
-
-
-def _ticks(frame: _Frame) -> tuple[list[int], list[str | list[str]]]:
-    """Tick positions (on period starts) and their labels: the coarsest calendar-aligned rule
-    that fits the width, with the year (or the date, for hours) on a second line where it
-    changes."""
-    walls = frame.walls
-    chosen: list[int] = []
-    style = "year"
-    for style, rule in _rules(frame.series.period):
-        chosen = [t for t, d in enumerate(walls) if rule(d)]
-        if len(chosen) <= max(2, int(frame.plot_width // LABEL_PX[style])):
-            break
-    if not chosen:
-        every = max(1, math.ceil(len(walls) / max(2, int(frame.plot_width // 60))))
-        chosen = list(range(0, len(walls), every))
-        style = {"hour": "hour", "day": "day", "week": "day"}.get(frame.series.period, style)
-        if frame.series.period in ("month", "quarter"):
-            style = frame.series.period
-    labels: list[str | list[str]] = []
-    before: datetime | None = None
-    for t in chosen:
-        labels.append(_tick_label(walls[t], before, style))
-        before = walls[t]
-    return [frame.ms[t] for t in chosen], labels
-
-
-def _tick_label(d: datetime, before: datetime | None, style: str) -> str | list[str]:
-    new_year = before is None or before.year != d.year
-    day = f"{d.day} {MONTHS[d.month - 1]}"
-    if style == "hour":
-        if before is None or before.date() != d.date():
-            return [f"{d.hour:02d}:{d.minute:02d}", f"{day} {d.year}" if new_year else day]
-        return f"{d.hour:02d}:{d.minute:02d}"
-    if style == "year":
-        return str(d.year)
-    first = {"day": day, "month": MONTHS[d.month - 1], "quarter": f"Q{(d.month - 1) // 3 + 1}"}
-    return [first[style], str(d.year)] if new_year else first[style]
 
 
 # ---------------------------------------------------------------- text
@@ -886,52 +729,3 @@ def _wrap(lines: list[str], width: int = 110) -> list[str]:
         if current:
             out.append(current)
     return out
-
-
-# ---------------------------------------------------------------- output
-
-
-def write_chart(spec: dict[str, Any], path: Path) -> Path:
-    """Write ``spec`` by ``path``'s suffix: ``.svg``, ``.png`` (at twice the pixel size, for
-    print), ``.json`` (the spec itself) or ``.html`` (one self-contained page: the Vega
-    libraries inlined, no network, the export/editor menu off). Rendering never loads
-    anything: external data URLs in a spec are refused."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise GroundswellError(
-            f"cannot write a chart as {path.name!r}",
-            hint=f"use one of {', '.join(FORMATS)}",
-        )
-    data: bytes
-    if suffix == ".json":
-        data = (json.dumps(spec, indent=2, ensure_ascii=False) + "\n").encode()
-    else:
-        import vl_convert as vlc
-
-        if suffix == ".svg":
-            data = vlc.vegalite_to_svg(spec, allowed_base_urls=[]).encode()
-        elif suffix == ".png":
-            data = vlc.vegalite_to_png(spec, scale=PNG_SCALE, allowed_base_urls=[])
-        else:
-            data = _offline_html(vlc.vegalite_to_html(spec, bundle=True)).encode()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
-
-
-_OPTS = re.compile(r"const opts = (\{[^\n]*\})")
-
-
-def _offline_html(html: str) -> str:
-    """The bundled page with vega-embed's action menu off (its "open in editor" would send
-    the chart's data to a website); refused if the page would load anything."""
-    found = _OPTS.search(html)
-    if found is None:
-        raise GroundswellError("cannot write HTML: unexpected page from vl-convert")
-    opts = json.loads(found.group(1))
-    opts["actions"] = False
-    html = html[: found.start(1)] + json.dumps(opts) + html[found.end(1) :]
-    if re.search(r"<script[^>]*\ssrc=|<link[^>]*\shref=|@import|url\(\s*['\"]?https?:", html):
-        raise GroundswellError("cannot write HTML: the page would load external resources")
-    return html
