@@ -17,6 +17,7 @@ and every default.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,7 +36,10 @@ SEASON_LENGTHS = {"hour": 24, "day": 7}
 PENALTY_FACTOR = 3.0
 # A level shift is reported when its severity is at least MIN_SHIFT * threshold.
 MIN_SHIFT = 0.5
-# Prediction errors pooled for the scale: this many baseline windows.
+# The scale also pools the prediction errors of the previous ERROR_WINDOWS baseline windows
+# (every season), each divided by baseline ** REF_POWER for a row that is never negative:
+# Poisson noise grows as the square root of the level, so pooled errors stay comparable across
+# a level shift and between busy and quiet seasons.
 ERROR_WINDOWS = 3
 REF_POWER = 0.5
 # Mean absolute deviation to standard deviation for normal noise: sqrt(pi / 2).
@@ -204,7 +208,10 @@ def _relevel(history: list[list[float]], shift: Shift) -> None:
 
 
 def _reference(med: float, count_like: bool, nonnegative: bool) -> float:
-    """What a prediction error is divided by before it is pooled (0: not pooled)."""
+    """What a prediction error is divided by before it is pooled, and the pooled typical
+    error multiplied by to give a scale at this baseline: ``sqrt(max(median, 1))`` for counts,
+    ``sqrt(median)`` for other rows that are never negative (0, not pooled, when the median is
+    0), 1 for rows with negative values."""
     if count_like:
         return max(med, 1.0) ** REF_POWER
     if nonnegative:
@@ -378,7 +385,7 @@ def detect(
                         end=series.starts[e.last],
                         value=e.value,
                         baseline=e.baseline,
-                        severity=float(e.severity),
+                        severity=min(float(e.severity), sys.float_info.max),
                     )
                 )
     order = {kind: i for i, kind in enumerate(KINDS)}

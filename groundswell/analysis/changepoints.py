@@ -239,6 +239,8 @@ def level_shifts(
     # dip, the edge of an outage), so PELT cannot bracket one with two changepoints.
     centre = _running_median(u, min_segment)
     u = np.clip(u, centre - CLIP, centre + CLIP)
+    if not math.isfinite(float(np.sum(u * u))):
+        return []  # values too large to square: no changepoint search
     pen = penalty if penalty is not None else penalty_factor * math.log(n)
     if not (pen > 0 and math.isfinite(pen)):
         pen = penalty_factor * math.log(n)
