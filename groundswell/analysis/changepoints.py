@@ -55,17 +55,10 @@ class Shift:
     """A level shift found in a row: ``index`` is the first period at the new level."""
 
     index: int
-    before: float  # median level of the segment before (deseasonalised)
-    after: float  # median level of the segment after
-    severity: float  # |after - before| / noise of the segment before
-    seasonal: tuple[float, ...] = (1.0,)  # factor (or offset) per season
-    multiplicative: bool = True
-
-    def after_in(self, season: int) -> float:
-        """The new level in a period of the given season (the seasonal pattern put back)."""
-        if self.multiplicative:
-            return self.after * self.seasonal[season]
-        return self.after + self.seasonal[season]
+    before: float  # median deseasonalised level just before (up to ``local`` points)
+    after: float  # median deseasonalised level just after
+    severity: float  # |after - before| / robust noise of the points before
+    multiplicative: bool = True  # seasonal factors (else offsets): the shift is a ratio
 
 
 def _median(x: np.ndarray) -> float:
@@ -251,8 +244,7 @@ def level_shifts(
             return shifts
         weakest = min(range(len(shifts)), key=lambda i: shifts[i].severity)
         if shifts[weakest].severity >= min_severity:
-            seasonal = tuple(float(f) for f in factors)
-            return [replace(s, seasonal=seasonal, multiplicative=multiplicative) for s in shifts]
+            return [replace(s, multiplicative=multiplicative) for s in shifts]
         del cps[weakest]  # too small to see: the two segments are one level
 
 
