@@ -161,7 +161,7 @@ def trend(
         status=status,
         facet_fields=tuple(metric.by),
         unit=_unit(metric),
-        notes=[metric.describe()],
+        notes=[metric.description or metric.describe()],
     )
     if project and as_of is not None and _incomplete(bounds[-2], bounds[-1], as_of):
         weights = None
@@ -364,5 +364,5 @@ def _empty(metric: Metric, tz: str) -> Series:
         status=np.zeros((0 if metric.by else 1, 0), np.int8),
         facet_fields=tuple(metric.by),
         unit=_unit(metric),
-        notes=[metric.describe()],
+        notes=[metric.description or metric.describe()],
     )

@@ -25,18 +25,18 @@ top = 6
 where = ["lexicon = covid"]
 
 [metrics.file_sharing_index]
-description = "Links to .jpg files on clearnet hosts posted on Lantern Hall per month, not in quotes"
+description = "Links to .jpg files on clearnet hosts, Lantern Hall, per month, not in quotes"
 table = "indicators"
 period = "month"
 where = ["source = forum:Lantern Hall", "kind = url", "extension = jpg", "network = clearnet",
          "in_quote = false"]
 
 [metrics.jpg_hosts]
-description = "Links to .jpg files per day and file host on Lantern Hall, not in quotes"
+description = "Links to .jpg files per week and file host on Lantern Hall, not in quotes"
 table = "indicators"
-period = "day"
+period = "week"
 by = "host"
-top = 6
+top = 5
 where = ["source = forum:Lantern Hall", "kind = url", "extension = jpg", "in_quote = false"]
 
 [metrics.original_share]
