@@ -113,7 +113,10 @@ def trend(
             cell[0] += float(r["value"])
         cell[1] += float(r.get("total") or 0)
     first = _floor(_local(since, zone), metric.period) if since else None
-    last_local = _local(until - timedelta(microseconds=1), zone) if until else None
+    if until is not None:
+        last_local: datetime | None = _local(until - timedelta(microseconds=1), zone)
+    else:  # to the period holding as-of: quiet periods at the end are zeros, not absent
+        last_local = _local(as_of, zone) if as_of is not None else None
     periods = [p for _, p in cells]
     start = first or min(periods)
     end = _floor(last_local, metric.period) if last_local else max(periods)
