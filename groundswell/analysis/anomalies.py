@@ -82,12 +82,14 @@ class AnomalySettings:
 @dataclass
 class _Scan:
     """One row's baseline pass: per point the baseline median, its scale, the robust z (NaN
-    where not scored) and whether the point collapsed (a candidate outage point)."""
+    where not scored), whether the point collapsed (a candidate outage point) and the score of
+    a collapse (against the pooled errors and the floor only)."""
 
     baseline: np.ndarray
     scale: np.ndarray
     z: np.ndarray
     collapsed: np.ndarray
+    collapse_z: np.ndarray
 
 
 def _median_sorted(v: list[float]) -> float:
@@ -150,6 +152,7 @@ def _scan(
     scale = np.full(n, np.nan)
     z = np.full(n, np.nan)
     collapsed = np.zeros(n, dtype=bool)
+    collapse_z = np.full(n, np.nan)
     history: list[list[float]] = [[] for _ in range(n_seasons)]
     # Prediction errors |value - baseline| / reference of the previous usable points of every
     # season: relative to the baseline when the row is never negative (so that the noise it
@@ -180,7 +183,8 @@ def _scan(
         if len(errors) >= min_errors:
             mad = _median_sorted(sorted(abs(x - med) for x in window))
             typical = _median_sorted(sorted(errors)) * ref if ref > 0 else 0.0
-            s = max(MAD_SCALE * mad, MAD_SCALE * typical, _scale_floor(med, window, count_like))
+            pooled = max(MAD_SCALE * typical, _scale_floor(med, window, count_like))
+            s = max(MAD_SCALE * mad, pooled)
             if math.isfinite(s) and s > 0:
                 scale[t] = s
                 score = (v - med) / s
@@ -188,12 +192,13 @@ def _scan(
                     z[t] = score
                 if med >= settings.min_baseline and v <= settings.outage_ratio * med:
                     collapsed[t] = True
+                    collapse_z[t] = max((v - med) / pooled, -sys.float_info.max)
                     continue  # a collapsed point never enters the baseline: it stays frozen
         error = abs(v - med) / ref if ref > 0 else math.nan
         if math.isfinite(error):
             _push(errors, error, n_errors)
         _push(past, v, k)
-    return _Scan(baseline, scale, z, collapsed)
+    return _Scan(baseline, scale, z, collapsed, collapse_z)
 
 
 def _relevel(history: list[list[float]], shift: Shift) -> None:
@@ -249,11 +254,11 @@ def _outages(
     sc: _Scan, values: np.ndarray, settings: AnomalySettings
 ) -> tuple[list[_Event], np.ndarray]:
     """Runs of collapsed points long enough (min_periods) whose combined score
-    ``sum(z) / sqrt(length)`` is at most -threshold; and the mask of their points."""
+    ``sum(collapse_z) / sqrt(length)`` is at most -threshold; and the mask of their points."""
     outages: list[_Event] = []
     in_outage = np.zeros(len(values), dtype=bool)
     for a, b in _runs(sc.collapsed):
-        combined = float(np.sum(sc.z[a : b + 1])) / math.sqrt(b - a + 1)
+        combined = float(np.sum(sc.collapse_z[a : b + 1])) / math.sqrt(b - a + 1)
         if b - a + 1 >= max(1, settings.min_periods) and combined <= -settings.threshold:
             in_outage[a : b + 1] = True
             value = float(np.mean(values[a : b + 1]))

@@ -23,6 +23,9 @@ MEDIAN_SE = math.sqrt(math.pi / 2)
 MAX_EXACT = 1000
 # Standardised values are clipped to this many noise units around their running median.
 CLIP = 3.0
+# PELT's own minimum segment length; segments shorter than min_segment are merged afterwards,
+# so that a changepoint is placed where the step is, not min_segment points before the end.
+PELT_MIN_SIZE = 2
 
 
 class _CumulativeL2(BaseCost):
@@ -164,6 +167,30 @@ def _sse_flat(y: np.ndarray) -> float:
     return float(yc @ yc)
 
 
+def _drop_short(u: np.ndarray, cps: list[int], min_segment: int) -> list[int]:
+    """Merge every segment shorter than ``min_segment`` into a neighbour, shortest first: into
+    the one whose median is closer (the only one at either end of the row). A level must hold
+    ``min_segment`` points on both sides of its changepoint."""
+    cps = list(cps)
+    n = len(u)
+    while cps:
+        bounds = [0, *cps, n]
+        lengths = [bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1)]
+        i = int(np.argmin(lengths))
+        if lengths[i] >= min_segment:
+            break
+        if i == 0:
+            del cps[0]
+        elif i == len(lengths) - 1:
+            del cps[-1]
+        else:
+            own = _median(u[bounds[i] : bounds[i + 1]])
+            left = _median(u[bounds[i - 1] : bounds[i]])
+            right = _median(u[bounds[i + 1] : bounds[i + 2]])
+            del cps[i - 1 if abs(own - left) <= abs(own - right) else i]
+    return cps
+
+
 def _merge_weak(u: np.ndarray, x: np.ndarray, cps: list[int], penalty: float) -> list[int]:
     """Drop, one at a time, every changepoint that is not a step between its two segments:
 
@@ -237,7 +264,8 @@ def level_shifts(
     pen = penalty if penalty is not None else penalty_factor * math.log(n)
     if not (pen > 0 and math.isfinite(pen)):
         pen = penalty_factor * math.log(n)
-    cps = _merge_weak(u, index.astype(float), _pelt(u, pen, min_segment), pen)
+    cps = _drop_short(u, _pelt(u, pen, PELT_MIN_SIZE), min_segment)
+    cps = _merge_weak(u, index.astype(float), cps, pen)
     while True:
         shifts = _describe(level, index, cps, count_like, local)
         if not shifts:

@@ -139,6 +139,29 @@ def test_a_level_shift_is_found_and_its_new_level_raises_nothing_else(ratio: flo
     assert a.severity >= 2.5
 
 
+@pytest.mark.parametrize("held", [6, 7, 9])
+def test_a_new_level_is_a_shift_once_it_held_min_segment_periods(held: int) -> None:
+    """A host that appears: until its new level has held min_segment (7) periods it is a run
+    of spikes; then a level shift placed where it starts (not earlier, on an old zero)."""
+    rng = np.random.default_rng(16)
+    x = np.concatenate([np.zeros(60), rng.poisson(40, held)]).astype(float)
+    s = make_series(x, period="week")
+    expect = [("spike", 60, 59 + held)] if held < 7 else [("level_shift", 60, 60)]
+    assert kinds_at(detect(s), s) == expect
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_an_outage_after_a_surge_and_a_decline(seed: int) -> None:
+    """The file-host story: weekly links, a surge, a decline, then none at all. The surge
+    widens the spread of the baseline window; the collapse is judged against the usual
+    prediction errors, so it is still an outage, from its first week."""
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([rng.poisson(50, 60), [147, 141, 199, 155, 80, 66, 73, 37, 24, 14, 27]])
+    x = np.concatenate([x, np.zeros(6)]).astype(float)
+    s = make_series(x, period="week")
+    assert ("outage", 71, 76) in kinds_at(detect(s), s)
+
+
 def test_a_weekly_series_outage_and_spike() -> None:
     rng = np.random.default_rng(7)
     x = rng.poisson(900.0, 120).astype(float)
