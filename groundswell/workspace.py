@@ -28,6 +28,7 @@ import pyarrow as pa
 from groundswell import config as config_mod
 from groundswell.analysis.anomalies import (
     DEFAULT_WINDOWS,
+    ERROR_WINDOWS,
     KINDS,
     Anomaly,
     AnomalySettings,
@@ -258,9 +259,9 @@ class Workspace:
         that drive it (``explain``). See docs/anomalies.md."""
         m = self.metric(metric) if isinstance(metric, str) else metric
         s = settings or AnomalySettings()
-        history = None  # the detector's window before ``since``, so it can score from there
+        history = None  # the history the detector needs before ``since`` to score from there
         if since is not None:
-            periods = s.window or DEFAULT_WINDOWS.get(m.period, 12)
+            periods = (ERROR_WINDOWS + 1) * (s.window or DEFAULT_WINDOWS.get(m.period, 12))
             history = since - timedelta(days=PERIOD_DAYS[m.period] * periods)
         series = self.trend(m, since=history or since, until=until, as_of=as_of)
         series.baseline = np.where(series.status == MISSING, np.nan, expected(series, s))
