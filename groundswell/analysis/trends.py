@@ -119,6 +119,12 @@ def trend(
         last_local = _local(as_of, zone) if as_of is not None else None
     periods = [p for _, p in cells]
     start = first or min(periods)
+    if first is None and spans:  # from when the sources involved were collected: earlier
+        begun = [
+            a for srcs in facet_sources.values() for src in srcs for a, _ in spans.get(src, ())
+        ]
+        if begun:  # quiet periods are zeros too (a keyword nobody used yet)
+            start = min(start, _floor(_local(min(begun), zone), metric.period))
     end = _floor(last_local, metric.period) if last_local else max(periods)
     grid = _grid(start, end, metric.period)
     index = {p: i for i, p in enumerate(grid)}

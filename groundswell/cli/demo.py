@@ -112,7 +112,7 @@ def register(app: typer.Typer) -> None:
         )
 
 
-SCANNED = ("forum_posts", "jpg_hosts", "covid_mentions", "p1_assign_minutes")
+SCANNED = ("forum_posts", "jpg_hosts", "covid_weekly", "p1_assign_minutes")
 
 
 def show_metrics(ws: Workspace, charts: Path) -> None:

@@ -126,7 +126,7 @@ def series_rows(
 
 def anomaly_row(a: Anomaly, series: Series) -> dict[str, Any]:
     """An anomaly as a row: where, what, when, how far from the expected value, and why."""
-    fmt = _period_format(series.period)
+    fmt = {"week": "%G-W%V"}.get(series.period) or _period_format(series.period)
     first, last = a.start.strftime(fmt), a.end.strftime(fmt)
     return {
         "metric": series.name,

@@ -24,6 +24,11 @@ by = "source"
 top = 6
 where = ["lexicon = covid"]
 
+[metrics.covid_weekly]
+description = "Posts per week mentioning the pandemic lexicon, all sources (quotes excluded)"
+period = "week"
+where = ["lexicon = covid"]
+
 [metrics.file_sharing_index]
 description = "Links to .jpg files on clearnet hosts, Lantern Hall, per month, not in quotes"
 table = "indicators"
