@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,26 +17,13 @@ import numpy as np
 import pytest
 from dateutil.relativedelta import relativedelta
 
+from groundswell.analysis.anomalies import Anomaly
 from groundswell.analysis.series import MISSING, OBSERVED, PROJECTED, Series
 from groundswell.errors import GroundswellError
 from groundswell.report.charts import trend_chart, write_chart
 
 UTC = ZoneInfo("UTC")
 NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
-
-
-@dataclass(frozen=True)
-class Anomaly:
-    """The shape groundswell.analysis.anomalies produces (charts only read it)."""
-
-    kind: str
-    facet: tuple[str, ...]
-    start: datetime
-    end: datetime
-    value: float
-    baseline: float
-    severity: float
-    explanation: str = ""
 
 
 def series(
