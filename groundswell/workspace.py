@@ -153,6 +153,7 @@ class Workspace:
     ) -> list[ImportResult]:
         """Import files with the importer registered as ``format``; one run per file."""
         cls = get_importer(format)
+        self._changed()
         results = []
         for path in paths:
             importer = cls(options or ImportOptions())
@@ -200,8 +201,12 @@ class Workspace:
     # -- trends ----------------------------------------------------------------------------
     @functools.cached_property
     def engine(self) -> Engine:
-        """The metric engine over the store (Ibis; its table objects are kept)."""
+        """The metric engine over the store (Ibis; it keeps table objects and time ranges,
+        so it is made again after this workspace imports anything)."""
         return Engine(self.store.con)
+
+    def _changed(self) -> None:
+        self.__dict__.pop("engine", None)
 
     def metrics(self) -> dict[str, Metric]:
         """The named metrics of the config (``[metrics.NAME]``)."""
@@ -289,6 +294,7 @@ class Workspace:
         """Import a CSV or Parquet file as the event table ``ev_<name>`` (see tables.py)."""
         from groundswell.tables import import_event_table
 
+        self._changed()
         return import_event_table(
             self.store,
             Path(path),

@@ -4,8 +4,8 @@ the PySpark backend later).
 Every field a definition names is checked against the table's columns, and every value is
 cast to the column's type and handed to Ibis as a typed literal, which the SQL compiler quotes:
 no text from a definition is ever pasted into SQL, so filters from untrusted callers are safe.
-The only backend-specific piece is the conversion of UTC times to local wall-clock time
-(``_local``), in one place.
+The only backend-specific pieces are three built-in functions (``epoch_us``, ``divide``,
+``epoch_ms``) used to number calendar periods, declared once below.
 """
 
 from __future__ import annotations
