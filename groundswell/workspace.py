@@ -201,8 +201,8 @@ class Workspace:
     # -- trends ----------------------------------------------------------------------------
     @functools.cached_property
     def engine(self) -> Engine:
-        """The metric engine over the store (Ibis; it keeps table objects and time ranges,
-        so it is made again after this workspace imports anything)."""
+        """The metric engine over the store (Ibis; it keeps table objects, so it is made
+        again after this workspace imports anything)."""
         return Engine(self.store.con)
 
     def _changed(self) -> None:

@@ -143,7 +143,6 @@ class Engine:
         self.con = con
         self.ib = ibis.duckdb.from_connection(con)
         self._tables: dict[str, ir.Table] = {}
-        self._ranges: dict[str, tuple[datetime, datetime] | None] = {}
 
     def table(self, name: str) -> ir.Table:
         if name not in self._tables:
@@ -154,14 +153,12 @@ class Engine:
         return list(self.ib.to_pyarrow(expr).to_pylist())
 
     def time_range(self, tgt: Target) -> tuple[datetime, datetime] | None:
-        """The first and last time in a table (kept: the offsets of a timezone are looked up
-        over it)."""
-        key = f"{tgt.table}.{tgt.time}"
-        if key not in self._ranges:
-            t = self.table(tgt.table)
-            r = self.rows(t.aggregate(lo=t[tgt.time].min(), hi=t[tgt.time].max()))[0]
-            self._ranges[key] = None if r["lo"] is None else (r["lo"], r["hi"])
-        return self._ranges[key]
+        """The first and last time in a table (from DuckDB's statistics: about a millisecond;
+        read every time, so rows written since are in)."""
+        q = '"' + tgt.table.replace('"', '""') + '"'
+        c = '"' + tgt.time.replace('"', '""') + '"'
+        lo, hi = self.con.execute(f"SELECT min({c}), max({c}) FROM {q}").fetchall()[0]
+        return None if lo is None else (lo, hi)
 
 
 def target(con: duckdb.DuckDBPyConnection, metric: Metric) -> Target:

@@ -482,3 +482,18 @@ def test_durations_match_the_oracle_on_random_event_tables(
     want = oracle(events, "week", ZoneInfo("UTC"), lambda r: (r["team"],))
     for k, group in want.items():
         assert got[k] == pytest.approx(stats([r["d"] for r in group]))
+
+
+def test_rows_written_after_a_trend_are_read_with_their_own_offsets(ws: Workspace) -> None:
+    """The timezone's offsets are taken over the table's current time range, not the one a
+    previous trend saw (a summer range gave December posts the summer offset)."""
+    summer = [{"uid": 1, "source_id": "forum:A", "time": datetime(2019, 7, 1, 12, tzinfo=UTC)}]
+    add_posts(ws, summer)
+    ws.trend(Metric(period="day", timezone="America/Chicago"), project=False)
+    ws.store.con.execute("DELETE FROM posts")
+    ws.store.con.execute("DELETE FROM sources")
+    late = datetime(2019, 12, 3, 5, 0, tzinfo=UTC)  # 23:00 on 2 December in Chicago (CST)
+    add_posts(ws, [{"uid": 2, "source_id": "forum:A", "time": late}])
+    s = ws.trend(Metric(period="day", timezone="America/Chicago"), project=False)
+    days = {d.date(): v for d, v in zip(s.starts, s.values[0], strict=True) if v}
+    assert days == {date(2019, 12, 2): 1}
