@@ -108,3 +108,22 @@ def test_errors_are_one_line_with_exit_code_2(
     code, _, err = run(capsys, *args, "-w", str(wsdir))
     assert code == 2
     assert message in err and "Traceback" not in err
+
+
+def test_anomalies_and_charts_from_the_command_line(
+    wsdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chart = tmp_path / "uploads.svg"
+    code, out, err = run(
+        capsys, "trend", "uploads_per_week", "-w", str(wsdir), "--anomalies", "--chart", str(chart)
+    )
+    assert code == 0, err
+    assert "Anomalies" in out or "no anomalies found" in out
+    assert chart.read_text(encoding="utf-8").lstrip().startswith("<svg")
+    code, out, err = run(capsys, "anomalies", "-w", str(wsdir), "--json")
+    assert code == 0, err
+    rows = json.loads(out)
+    assert isinstance(rows, list)
+    assert all({"metric", "kind", "when", "explanation"} <= set(r) for r in rows)
+    code, _, err = run(capsys, "trend", "uploads_per_week", "-w", str(wsdir), "--chart", "x.gif")
+    assert code != 0 and "x.gif" in err and "Traceback" not in err
