@@ -619,8 +619,37 @@ def _anomaly_layers(
                 "encoding": {"x": band_x, "x2": {"field": "x1"}, "tooltip": tips},
             }
         )
-        over += _band_labels(bands, band_x, ANOMALY, 11, 22)
+        over += _band_labels(_one_label_per_overlap(frame, bands), band_x, ANOMALY, 11, 22)
     return over, under
+
+
+def _one_label_per_overlap(frame: _Frame, bands: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Bands of one kind that overlap share one label ("spike: 4 lines"), over their union:
+    several facets surging in the same weeks would otherwise stack their labels unreadably."""
+    groups: list[list[dict[str, Any]]] = []
+    for b in sorted(bands, key=lambda b: (b["kind"], b["x0"])):
+        last = groups[-1] if groups else None
+        if last and last[0]["kind"] == b["kind"] and b["x0"] < max(g["x1"] for g in last):
+            last.append(b)
+        else:
+            groups.append([b])
+    labels = []
+    for g in groups:
+        if len(g) == 1:
+            labels.append(g[0])
+            continue
+        x0, x1 = min(b["x0"] for b in g), max(b["x1"] for b in g)
+        label = f"{g[0]['kind']}: {len(g)} lines"
+        labels.append(
+            {
+                "x0": x0,
+                "x1": x1,
+                "mid": (x0 + x1) / 2,
+                "label": label,
+                "across": frame.px(x0, x1) >= _text_px(label, 11) + 8,
+            }
+        )
+    return labels
 
 
 def _labels(

@@ -328,6 +328,18 @@ def test_anomalies_on_facets() -> None:
     assert [(b["kind"], b["label"]) for b in bands] == [("level shift", "level shift")]
 
 
+def test_overlapping_runs_of_one_kind_share_one_label(tmp_path: Path) -> None:
+    f = faceted(3)
+    runs = [
+        Anomaly("spike", k, f.starts[2], f.starts[4 + i], 9, 1, 9) for i, k in enumerate(f.facets)
+    ]
+    apart = Anomaly("outage", f.facets[0], f.starts[8], f.starts[9], 0, 5, 9)
+    words = svg_text(write_chart(trend_chart(f, [*runs, apart]), tmp_path / "c.svg").read_text())
+    spikes = {w for w in words.splitlines() if w.startswith("spike")}
+    assert spikes == {"spike: 3 lines"}  # not one label per line (each is drawn with a halo)
+    assert f"outage: {f.facets[0][0]}" in words  # alone: named
+
+
 def test_all_missing_draws_the_gap_only(tmp_path: Path) -> None:
     s, _ = CASES["all missing"]
     spec = trend_chart(s)
