@@ -689,7 +689,7 @@ def _key(frame: _Frame, projected: bool) -> str:
     if frame.series.baseline is not None and np.isfinite(frame.series.baseline[frame.rows]).any():
         parts.append("dashed lines: baseline" if frame.faceted else "dashed grey line: baseline")
     if projected:
-        parts.append(f"hollow point: the unfinished {frame.series.period} scaled to a whole one")
+        parts.append(f"hollow point: the estimate for the unfinished {frame.series.period}")
     return "; ".join(parts).capitalize() + ("." if parts else "")
 
 
