@@ -32,6 +32,7 @@ from groundswell.errors import MetricError
 
 BUILTIN = {"posts": "time", "indicators": "time", "account_snapshots": "time"}
 FACET = "facet_"  # facet columns are facet_0, facet_1
+SOURCE = "source_id"
 OTHER = "other"
 
 
@@ -214,7 +215,7 @@ def aggregate(
     shifts = offsets(ZoneInfo(timezone), min(lo, hi), hi)
     groups: dict[str, ir.Value] = {"period": period_key(t[tgt.time], period, shifts)}
     groups.update(_facets(t, metric, keep))
-    if by_source:
+    if by_source and source_facet(metric) is None:  # (else the facet says it)
         groups["source_id"] = t.source_id
     aggs = {"value": _measure(t, metric), "last": t[tgt.time].max()}
     if metric.share:
@@ -222,6 +223,15 @@ def aggregate(
         aggs["value"] = cond.cast("int64").sum()
         aggs["total"] = t.count()
     return t.group_by(**groups).aggregate(**aggs)
+
+
+def source_facet(metric: Metric) -> int | None:
+    """Which facet column holds the source itself (not folded into "other" by a top-N)."""
+    fields = [field_name(f) for f in metric.by]
+    if SOURCE not in fields:
+        return None
+    i = fields.index(SOURCE)
+    return None if i == 0 and metric.top else i
 
 
 def ranking(

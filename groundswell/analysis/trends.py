@@ -87,9 +87,11 @@ def trend(
         pairs = rows
     facet_sources: dict[tuple[str, ...], set[str]] = defaultdict(set)
     latest: datetime | None = None
+    own = cc.source_facet(metric)
     for r in pairs:
         if tgt.sourced:
-            facet_sources[_key(r, width)].add(r["source_id"])
+            src = r["source_id"] if "source_id" in r else r[f"{cc.FACET}{own}"]
+            facet_sources[_key(r, width)].add(src)
         if r["last"] is not None and (latest is None or r["last"] > latest):
             latest = r["last"]
     spans = _coverage(eng.con) if tgt.sourced else None

@@ -308,6 +308,9 @@ def test_uncollected_periods_are_missing_and_empty_covered_ones_zero(ws: Workspa
     assert s.values[b].tolist() == [1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1]  # true zeros
     whole = ws.trend(Metric(period="day"), project=False)
     assert (whole.status == OBSERVED).all()  # forum:B was collected every day
+    top = ws.trend(Metric(period="day", by=("source",), top=1), project=False)
+    assert top.facets == [("forum:A",), ("other",)]  # "other" is forum:B, with its coverage
+    assert (top.status[1] == OBSERVED).all() and top.values[1].sum() == 3
     cover(ws, "forum:B", t0 + timedelta(days=11), t0 + timedelta(days=14) - timedelta(seconds=1))
     later = ws.trend(Metric(period="day", by=("source",)), project=False)
     assert len(later.starts) == 14  # quiet days after the last post, inside coverage, are zeros
