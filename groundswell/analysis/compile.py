@@ -114,6 +114,19 @@ def period_key(
     return _div(months, ibis.literal(12, "int64"))
 
 
+def key_of(period: str, local: datetime) -> int:
+    """The number ``period_key`` gives the period holding the naive local time ``local``."""
+    if period == "hour":
+        return (local - EPOCH) // timedelta(hours=1)
+    days = (local - EPOCH).days
+    if period == "day":
+        return days
+    if period == "week":
+        return (days + 3) // 7
+    months = (local.year - 1970) * 12 + local.month - 1
+    return months // {"month": 1, "quarter": 3, "year": 12}[period]
+
+
 def key_start(period: str, key: int) -> datetime:
     """The naive local start of the period ``period_key`` numbered ``key``."""
     if period == "hour":
@@ -150,8 +163,8 @@ class Engine:
             self._tables[name] = self.ib.table(name)
         return self._tables[name]
 
-    def rows(self, expr: ir.Table) -> list[dict[str, Any]]:
-        return list(self.ib.to_pyarrow(expr).to_pylist())
+    def columns(self, expr: ir.Table) -> dict[str, list[Any]]:
+        return dict(self.ib.to_pyarrow(expr).to_pydict())
 
     def time_range(self, tgt: Target) -> tuple[datetime, datetime] | None:
         """The first and last time in a table (from DuckDB's statistics: about a millisecond;

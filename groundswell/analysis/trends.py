@@ -66,9 +66,10 @@ def trend(
     tgt = cc.target(eng.con, metric)
     keep = None
     if metric.top:
-        keep = [str(r["key"]) for r in eng.rows(cc.ranking(eng, metric, since=since, until=until))]
+        ranked = eng.columns(cc.ranking(eng, metric, since=since, until=until))
+        keep = [str(k) for k in ranked["key"]]
     rollup = metric.measure in ("count", "sum")  # (a share's parts are counts)
-    rows = eng.rows(
+    cols = eng.columns(
         cc.aggregate(
             eng,
             metric,
@@ -81,19 +82,20 @@ def trend(
         )
     )
     width = len(metric.by)
+    keys = _keys(cols, width)
     if tgt.sourced and not rollup:
-        pairs = eng.rows(cc.sources(eng, metric, since=since, until=until, keep=keep))
+        pair_cols = eng.columns(cc.sources(eng, metric, since=since, until=until, keep=keep))
+        pair_keys = _keys(pair_cols, width)
     else:
-        pairs = rows
+        pair_cols, pair_keys = cols, keys
     facet_sources: dict[tuple[str, ...], set[str]] = defaultdict(set)
-    latest: datetime | None = None
-    own = cc.source_facet(metric)
-    for r in pairs:
-        if tgt.sourced:
-            src = r["source_id"] if "source_id" in r else r[f"{cc.FACET}{own}"]
-            facet_sources[_key(r, width)].add(src)
-        if r["last"] is not None and (latest is None or r["last"] > latest):
-            latest = r["last"]
+    if tgt.sourced:
+        own = cc.source_facet(metric)
+        srcs = pair_cols["source_id"] if "source_id" in pair_cols else pair_cols[f"{cc.FACET}{own}"]
+        for key, src in zip(pair_keys, srcs, strict=True):
+            facet_sources[key].add(src)
+    lasts = [t for t in pair_cols["last"] if t is not None]
+    latest = max(lasts) if lasts else None
     spans = _coverage(eng.con) if tgt.sourced else None
     if as_of is None and latest is not None:
         ends = (
@@ -102,66 +104,65 @@ def trend(
             else []
         )
         as_of = max([latest, *ends])
-    if not rows and (since is None or until is None):
+    if not keys and (since is None or until is None):
         return _empty(metric, tz)
-    # values per (facet, period): [value, total]
-    cells: dict[tuple[tuple[str, ...], datetime], list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for r in rows:
-        key = _key(r, width)
-        cell = cells[(key, cc.key_start(metric.period, r["period"]))]
-        if r["value"] is None:  # a mean or percentile of no values; a sum of none adds 0
-            cell[0] = cell[0] if rollup else np.nan
-        else:
-            cell[0] += float(r["value"])
-        cell[1] += float(r.get("total") or 0)
+    # the grid, in period numbers (cc.period_key): consecutive integers
+    numbers = np.asarray(cols["period"], dtype=np.int64)
     first = _floor(_local(since, zone), metric.period) if since else None
     if until is not None:
         last_local: datetime | None = _local(until - timedelta(microseconds=1), zone)
     else:  # to the period holding as-of: quiet periods at the end are zeros, not absent
         last_local = _local(as_of, zone) if as_of is not None else None
-    periods = [p for _, p in cells]
-    start = first or min(periods)
+    lo = cc.key_of(metric.period, first) if first else int(numbers.min())
     if first is None and spans:  # from when the sources involved were collected: earlier
         begun = [
             a for srcs in facet_sources.values() for src in srcs for a, _ in spans.get(src, ())
         ]
         if begun:  # quiet periods are zeros too (a keyword nobody used yet)
-            start = min(start, _floor(_local(min(begun), zone), metric.period))
-    end = _floor(last_local, metric.period) if last_local else max(periods)
-    grid = _grid(start, end, metric.period)
-    index = {p: i for i, p in enumerate(grid)}
-    totals: dict[tuple[str, ...], float] = defaultdict(float)
-    for (key, _), (v, n) in cells.items():
-        totals[key] += 0.0 if np.isnan(v) else (n if metric.share else v)
+            lo = min(lo, cc.key_of(metric.period, _local(min(begun), zone)))
+    hi = cc.key_of(metric.period, last_local) if last_local else int(numbers.max())
+    grid = [cc.key_start(metric.period, k) for k in range(lo, hi + 1)]
+    # facets, ordered: a top-N's order with "other" last, else by total
+    first_seen = {k: i for i, k in enumerate(dict.fromkeys(keys))}
+    raw = np.asarray([np.nan if v is None else v for v in cols["value"]], dtype=float)
+    weight = np.asarray(cols["total"], dtype=float) if metric.share else np.nan_to_num(raw)
+    at = np.fromiter((first_seen[k] for k in keys), np.int64, len(keys))
+    totals = np.bincount(at, weights=weight, minlength=len(first_seen))
     if keep is not None:
         order = {k: i for i, k in enumerate(keep)}
-        facets = sorted(totals, key=lambda k: (k[0] == cc.OTHER, order.get(k[0], 0), k))
+        facets = sorted(first_seen, key=lambda k: (k[0] == cc.OTHER, order.get(k[0], 0), k))
     else:
-        facets = sorted(totals, key=lambda k: (-totals[k], k))
+        facets = sorted(first_seen, key=lambda k: (-totals[first_seen[k]], k))
     if not metric.by:
         facets = [()]
-    fidx = {k: i for i, k in enumerate(facets)}
+    rank = {k: i for i, k in enumerate(facets)}
     shape = (len(facets), len(grid))
     values = np.full(shape, 0.0 if metric.measure in EMPTY_IS_ZERO else np.nan)
-    denominators = np.zeros(shape)
-    for (key, p), (v, n) in cells.items():
-        t = index.get(p)
-        if t is not None:
-            values[fidx[key], t] = v
-            denominators[fidx[key], t] = n
-    if metric.share:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            values = np.where(denominators > 0, values / np.maximum(denominators, 1), np.nan)
+    if keys:
+        f_at = np.fromiter((rank[k] for k in keys), np.int64, len(keys))
+        t_at = numbers - lo
+        inside = (t_at >= 0) & (t_at < len(grid))
+        f_at, t_at = f_at[inside], t_at[inside]
+        if rollup:  # parts per source add up; a sum of no values adds 0
+            np.add.at(values, (f_at, t_at), np.nan_to_num(raw[inside]))
+        else:
+            values[f_at, t_at] = raw[inside]
+        if metric.share:
+            denominators = np.zeros(shape)
+            np.add.at(denominators, (f_at, t_at), weight[inside])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                values = np.where(denominators > 0, values / np.maximum(denominators, 1), np.nan)
     status = np.full(shape, OBSERVED, np.int8)
     bounds = [_utc(p, zone) for p in [*grid, _next(grid[-1], metric.period)]]
     if spans is not None:
+        edges = np.array([b.timestamp() for b in bounds])
         for f, key in enumerate(facets):
-            srcs = facet_sources.get(key) if metric.by else set().union(*facet_sources.values())
-            merged = merge_spans(s for src in (srcs or ()) for s in spans.get(src, ()))
-            for t in range(len(grid)):
-                if not _covered(merged, bounds[t], bounds[t + 1]):
-                    status[f, t] = MISSING
-                    values[f, t] = np.nan
+            mine = facet_sources.get(key) if metric.by else set().union(*facet_sources.values())
+            covered = np.zeros(len(grid), bool)
+            for begin, end in merge_spans(s for src in (mine or ()) for s in spans.get(src, ())):
+                covered |= (edges[:-1] <= end.timestamp()) & (edges[1:] > begin.timestamp())
+            status[f, ~covered] = MISSING
+            values[f, ~covered] = np.nan
     series = Series(
         name=metric.label,
         period=metric.period,
@@ -245,7 +246,7 @@ def _weekday_weights(
     day; uniform where there is none."""
     today = _local(as_of, zone).replace(hour=0, minute=0, second=0, microsecond=0)
     first = today - timedelta(days=WEIGHT_DAYS)
-    rows = eng.rows(
+    cols = eng.columns(
         cc.aggregate(
             eng,
             metric,
@@ -258,10 +259,12 @@ def _weekday_weights(
     )
     fidx = {k: i for i, k in enumerate(facets)}
     sums = np.zeros((len(facets), 7))
-    for r in rows:
-        f = fidx.get(_key(r, len(metric.by)))
+    for key, day, value in zip(
+        _keys(cols, len(metric.by)), cols["period"], cols["value"], strict=True
+    ):
+        f = fidx.get(key)
         if f is not None:
-            sums[f, cc.key_start("day", r["period"]).weekday()] += float(r["value"] or 0)
+            sums[f, cc.key_start("day", day).weekday()] += float(value or 0)
     sums[sums.sum(axis=1) <= 0] = 1.0
     return sums
 
@@ -286,10 +289,6 @@ def _coverage(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[datetime, 
         if src not in spans:
             spans[src].append((a, b))
     return spans
-
-
-def _covered(spans: list[tuple[datetime, datetime]], a: datetime, b: datetime) -> bool:
-    return any(s < b and e >= a for s, e in spans)
 
 
 # -- periods -------------------------------------------------------------------------------
@@ -321,15 +320,6 @@ def _next(t: datetime, period: str) -> datetime:
     return t.replace(year=t.year + m // 12, month=m % 12 + 1)
 
 
-def _grid(start: datetime, end: datetime, period: str) -> list[datetime]:
-    out = []
-    t = _floor(start, period)
-    while t <= end:
-        out.append(t)
-        t = _next(t, period)
-    return out
-
-
 def _utc(local: datetime, zone: ZoneInfo) -> datetime:
     return local.replace(tzinfo=zone).astimezone(UTC)
 
@@ -345,8 +335,12 @@ def _aware(t: datetime | None, zone: ZoneInfo) -> datetime | None:
     return t.replace(tzinfo=zone) if t.tzinfo is None else t
 
 
-def _key(r: dict[str, Any], width: int) -> tuple[str, ...]:  # the facet of a row
-    return tuple(str(r[f"{cc.FACET}{i}"]) for i in range(width))
+def _keys(cols: dict[str, list[Any]], width: int) -> list[tuple[str, ...]]:
+    """The facet of every row of a columnar result."""
+    n = len(cols["last"])
+    if not width:
+        return [()] * n
+    return list(zip(*(map(str, cols[f"{cc.FACET}{i}"]) for i in range(width)), strict=True))
 
 
 def _unit(metric: Metric) -> str:
