@@ -226,8 +226,10 @@ def aggregate(
     span = eng.time_range(tgt) or (datetime.now(UTC), datetime.now(UTC))
     lo, hi = max(span[0], since) if since else span[0], min(span[1], until) if until else span[1]
     shifts = offsets(ZoneInfo(timezone), min(lo, hi), hi)
+    adds_up = metric.measure in ("count", "sum")  # (a share's parts are counts)
+    fold_after = keep is not None and adds_up  # fold into "other" after counting: cheaper
     groups: dict[str, ir.Value] = {"period": period_key(t[tgt.time], period, shifts)}
-    groups.update(_facets(t, metric, keep))
+    groups.update(_facets(t, metric, None if fold_after else keep))
     if by_source and source_facet(metric) is None:  # (else the facet says it)
         groups["source_id"] = t.source_id
     aggs = {"value": _measure(t, metric), "last": t[tgt.time].max()}
@@ -235,7 +237,18 @@ def aggregate(
         cond = ibis.and_(*(_condition(eng, t, f, metric) for f in metric.share))
         aggs["value"] = cond.cast("int64").sum()
         aggs["total"] = t.count()
-    return t.group_by(**groups).aggregate(**aggs)
+    counted = t.group_by(**groups).aggregate(**aggs)
+    if not fold_after:
+        return counted
+    assert keep is not None
+    first = counted[f"{FACET}0"]
+    folded = counted.mutate(
+        **{f"{FACET}0": ibis.cases((first.isin(keep), first), else_=ibis.literal(OTHER))}
+    )
+    sums = {"value": folded.value.sum(), "last": folded["last"].max()}
+    if metric.share:
+        sums["total"] = folded.total.sum()
+    return folded.group_by([c for c in groups]).aggregate(**sums)
 
 
 def source_facet(metric: Metric) -> int | None:
