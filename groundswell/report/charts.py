@@ -542,16 +542,7 @@ def _anomaly_layers(
         if t1 > t0 or row is None:  # a run, or a point of no one line: a band
             x0, x1 = frame.edges[t0], frame.edges[t1 + 1]
             label = kind if not frame.faceted or not a.facet else f"{kind}: {info['facet']}"
-            bands.append(
-                {
-                    **info,
-                    "x0": x0,
-                    "x1": x1,
-                    "mid": (x0 + x1) / 2,
-                    "label": label,
-                    "across": frame.px(x0, x1) >= _text_px(label, 11) + 8,
-                }
-            )
+            bands.append({**info, **_band(frame, x0, x1, label)})
             continue
         f = frame.rows[row]
         value = next(
@@ -639,17 +630,14 @@ def _one_label_per_overlap(frame: _Frame, bands: list[dict[str, Any]]) -> list[d
             labels.append(g[0])
             continue
         x0, x1 = min(b["x0"] for b in g), max(b["x1"] for b in g)
-        label = f"{g[0]['kind']}: {len(g)} lines"
-        labels.append(
-            {
-                "x0": x0,
-                "x1": x1,
-                "mid": (x0 + x1) / 2,
-                "label": label,
-                "across": frame.px(x0, x1) >= _text_px(label, 11) + 8,
-            }
-        )
+        labels.append(_band(frame, x0, x1, f"{g[0]['kind']}: {len(g)} lines"))
     return labels
+
+
+def _band(frame: _Frame, x0: float, x1: float, label: str) -> dict[str, Any]:
+    """A band from x0 to x1 and its label, which goes across it when it fits."""
+    across = frame.px(x0, x1) >= _text_px(label, 11) + 8
+    return {"x0": x0, "x1": x1, "mid": (x0 + x1) / 2, "label": label, "across": across}
 
 
 def _labels(
