@@ -10,6 +10,7 @@ the grid (an empty covered period is a true zero for counts and sums), then proj
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +29,17 @@ WEIGHT_DAYS = 56  # days before the as-of time whose weekday profile scales a pr
 LONG = ("week", "month", "quarter", "year")  # periods projected by weekday
 INCOMPLETE = 28  # a period is incomplete when more than 1/28 of it remains after as_of
 EMPTY_IS_ZERO = ("count", "sum", "distinct")  # measures of an empty covered period
+
+
+@dataclass
+class _Read:
+    """What the queries returned: the aggregate as columns with each row's facet, which
+    sources each facet draws on, and the latest time seen."""
+
+    cols: dict[str, list[Any]]
+    keys: list[tuple[str, ...]]
+    sources: dict[tuple[str, ...], set[str]]
+    latest: datetime | None
 
 
 def trend(
@@ -68,101 +80,42 @@ def trend(
     if metric.top:
         ranked = eng.columns(cc.ranking(eng, metric, since=since, until=until))
         keep = [str(k) for k in ranked["key"]]
-    rollup = metric.measure in ("count", "sum")  # (a share's parts are counts)
-    cols = eng.columns(
-        cc.aggregate(
-            eng,
-            metric,
-            tz,
-            period=metric.period,
-            since=since,
-            until=until,
-            keep=keep,
-            by_source=rollup and tgt.sourced,
-        )
-    )
-    width = len(metric.by)
-    keys = _keys(cols, width)
-    if tgt.sourced and not rollup:
-        pair_cols = eng.columns(cc.sources(eng, metric, since=since, until=until, keep=keep))
-        pair_keys = _keys(pair_cols, width)
-    else:
-        pair_cols, pair_keys = cols, keys
-    facet_sources: dict[tuple[str, ...], set[str]] = defaultdict(set)
-    if tgt.sourced:
-        own = cc.source_facet(metric)
-        srcs = pair_cols["source_id"] if "source_id" in pair_cols else pair_cols[f"{cc.FACET}{own}"]
-        for key, src in zip(pair_keys, srcs, strict=True):
-            facet_sources[key].add(src)
-    lasts = [t for t in pair_cols["last"] if t is not None]
-    latest = max(lasts) if lasts else None
+    read = _read(eng, metric, tgt, tz, since, until, keep)
     spans = _coverage(eng.con) if tgt.sourced else None
-    if as_of is None and latest is not None:
-        ends = (
-            [e for srcs in facet_sources.values() for src in srcs for _, e in spans.get(src, ())]
-            if spans
-            else []
-        )
-        as_of = max([latest, *ends])
-    if not keys and (since is None or until is None):
+    involved = [
+        s for srcs in read.sources.values() for src in srcs for s in (spans or {}).get(src, ())
+    ]
+    if as_of is None and read.latest is not None:
+        as_of = max([read.latest, *(end for _, end in involved)])
+    if not read.keys and (since is None or until is None):
         return _empty(metric, tz)
-    # the grid, in period numbers (cc.period_key): consecutive integers
-    numbers = np.asarray(cols["period"], dtype=np.int64)
-    first = _floor(_local(since, zone), metric.period) if since else None
+    # the grid, in period numbers (cc.period_key): consecutive integers from lo to hi
+    numbers = np.asarray(read.cols["period"], dtype=np.int64)
+    if since is not None:
+        lo = cc.key_of(metric.period, _local(since, zone))
+    else:  # from when the sources involved were collected: quiet periods are zeros too
+        lo = min(
+            [int(numbers.min()), *(cc.key_of(metric.period, _local(a, zone)) for a, _ in involved)]
+        )
     if until is not None:
-        last_local: datetime | None = _local(until - timedelta(microseconds=1), zone)
-    else:  # to the period holding as-of: quiet periods at the end are zeros, not absent
-        last_local = _local(as_of, zone) if as_of is not None else None
-    lo = cc.key_of(metric.period, first) if first else int(numbers.min())
-    if first is None and spans:  # from when the sources involved were collected: earlier
-        begun = [
-            a for srcs in facet_sources.values() for src in srcs for a, _ in spans.get(src, ())
-        ]
-        if begun:  # quiet periods are zeros too (a keyword nobody used yet)
-            lo = min(lo, cc.key_of(metric.period, _local(min(begun), zone)))
-    hi = cc.key_of(metric.period, last_local) if last_local else int(numbers.max())
-    grid = [cc.key_start(metric.period, k) for k in range(lo, hi + 1)]
-    # facets, ordered: a top-N's order with "other" last, else by total
-    first_seen = {k: i for i, k in enumerate(dict.fromkeys(keys))}
-    raw = np.asarray([np.nan if v is None else v for v in cols["value"]], dtype=float)
-    weight = np.asarray(cols["total"], dtype=float) if metric.share else np.nan_to_num(raw)
-    at = np.fromiter((first_seen[k] for k in keys), np.int64, len(keys))
-    totals = np.bincount(at, weights=weight, minlength=len(first_seen))
-    if keep is not None:
-        order = {k: i for i, k in enumerate(keep)}
-        facets = sorted(first_seen, key=lambda k: (k[0] == cc.OTHER, order.get(k[0], 0), k))
+        hi = cc.key_of(metric.period, _local(until - timedelta(microseconds=1), zone))
+    elif as_of is not None:  # to the period holding as-of: quiet periods at the end are zeros
+        hi = cc.key_of(metric.period, _local(as_of, zone))
     else:
-        facets = sorted(first_seen, key=lambda k: (-totals[first_seen[k]], k))
-    if not metric.by:
-        facets = [()]
-    rank = {k: i for i, k in enumerate(facets)}
-    shape = (len(facets), len(grid))
-    values = np.full(shape, 0.0 if metric.measure in EMPTY_IS_ZERO else np.nan)
-    if keys:
-        f_at = np.fromiter((rank[k] for k in keys), np.int64, len(keys))
-        t_at = numbers - lo
-        inside = (t_at >= 0) & (t_at < len(grid))
-        f_at, t_at = f_at[inside], t_at[inside]
-        if rollup:  # parts per source add up; a sum of no values adds 0
-            np.add.at(values, (f_at, t_at), np.nan_to_num(raw[inside]))
-        else:
-            values[f_at, t_at] = raw[inside]
-        if metric.share:
-            denominators = np.zeros(shape)
-            np.add.at(denominators, (f_at, t_at), weight[inside])
-            with np.errstate(invalid="ignore", divide="ignore"):
-                values = np.where(denominators > 0, values / np.maximum(denominators, 1), np.nan)
-    status = np.full(shape, OBSERVED, np.int8)
+        hi = int(numbers.max())
+    grid = [cc.key_start(metric.period, k) for k in range(lo, hi + 1)]
+    facets = _facets(metric, read, keep)
+    values = _lay(metric, read, facets, numbers - lo, len(grid))
+    status = np.full(values.shape, OBSERVED, np.int8)
     bounds = [_utc(p, zone) for p in [*grid, _next(grid[-1], metric.period)]]
     if spans is not None:
-        edges = np.array([b.timestamp() for b in bounds])
         for f, key in enumerate(facets):
-            mine = facet_sources.get(key) if metric.by else set().union(*facet_sources.values())
-            covered = np.zeros(len(grid), bool)
-            for begin, end in merge_spans(s for src in (mine or ()) for s in spans.get(src, ())):
-                covered |= (edges[:-1] <= end.timestamp()) & (edges[1:] > begin.timestamp())
-            status[f, ~covered] = MISSING
-            values[f, ~covered] = np.nan
+            mine = read.sources.get(key) if metric.by else set().union(*read.sources.values())
+            uncovered = ~_covered(
+                bounds, merge_spans(s for src in mine or () for s in spans.get(src, ()))
+            )
+            status[f, uncovered] = MISSING
+            values[f, uncovered] = np.nan
     series = Series(
         name=metric.label,
         period=metric.period,
@@ -181,6 +134,95 @@ def trend(
             weights = _weekday_weights(eng, metric, facets, keep, as_of, zone)
         _project(series, metric, as_of, bounds[-2], bounds[-1], zone, weights)
     return series
+
+
+def _read(
+    eng: cc.Engine,
+    metric: Metric,
+    tgt: cc.Target,
+    tz: str,
+    since: datetime | None,
+    until: datetime | None,
+    keep: list[str] | None,
+) -> _Read:
+    rollup = metric.measure in ("count", "sum")  # (a share's parts are counts)
+    query = cc.aggregate(
+        eng,
+        metric,
+        tz,
+        period=metric.period,
+        since=since,
+        until=until,
+        keep=keep,
+        by_source=rollup and tgt.sourced,
+    )
+    cols = eng.columns(query)
+    width = len(metric.by)
+    keys = _keys(cols, width)
+    pair_cols, pair_keys = cols, keys
+    if tgt.sourced and not rollup:
+        pair_cols = eng.columns(cc.sources(eng, metric, since=since, until=until, keep=keep))
+        pair_keys = _keys(pair_cols, width)
+    sources: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    if tgt.sourced:
+        own = cc.source_facet(metric)
+        srcs = pair_cols["source_id"] if "source_id" in pair_cols else pair_cols[f"{cc.FACET}{own}"]
+        for key, src in zip(pair_keys, srcs, strict=True):
+            sources[key].add(src)
+    lasts = [t for t in pair_cols["last"] if t is not None]
+    return _Read(cols, keys, sources, max(lasts) if lasts else None)
+
+
+def _facets(metric: Metric, read: _Read, keep: list[str] | None) -> list[tuple[str, ...]]:
+    """The facets in order: a top-N's order with "other" last, else by total."""
+    if not metric.by:
+        return [()]
+    seen = {k: i for i, k in enumerate(dict.fromkeys(read.keys))}
+    if keep is not None:
+        order = {k: i for i, k in enumerate(keep)}
+        return sorted(seen, key=lambda k: (k[0] == cc.OTHER, order.get(k[0], 0), k))
+    weight = read.cols["total"] if metric.share else read.cols["value"]
+    totals = np.bincount(
+        np.fromiter((seen[k] for k in read.keys), np.int64, len(read.keys)),
+        weights=np.nan_to_num(np.asarray([w if w is not None else 0 for w in weight], float)),
+        minlength=len(seen),
+    )
+    return sorted(seen, key=lambda k: (-totals[seen[k]], k))
+
+
+def _lay(
+    metric: Metric, read: _Read, facets: list[tuple[str, ...]], t_at: np.ndarray, periods: int
+) -> np.ndarray:
+    """The values on the grid (facets x periods): an empty covered period is a true zero for
+    counts, sums and distinct counts; the parts of a count per source are added up."""
+    values = np.full((len(facets), periods), 0.0 if metric.measure in EMPTY_IS_ZERO else np.nan)
+    if not read.keys:
+        return values
+    rank = {k: i for i, k in enumerate(facets)}
+    raw = np.asarray([np.nan if v is None else v for v in read.cols["value"]], dtype=float)
+    f_at = np.fromiter((rank[k] for k in read.keys), np.int64, len(read.keys))
+    inside = (t_at >= 0) & (t_at < periods)
+    f_at, t_at, raw = f_at[inside], t_at[inside], raw[inside]
+    if metric.measure in ("count", "sum"):  # a sum of no values adds 0
+        np.add.at(values, (f_at, t_at), np.nan_to_num(raw))
+    else:
+        values[f_at, t_at] = raw
+    if metric.share:
+        totals = np.asarray(read.cols["total"], dtype=float)[inside]
+        denominators = np.zeros(values.shape)
+        np.add.at(denominators, (f_at, t_at), totals)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = np.where(denominators > 0, values / np.maximum(denominators, 1), np.nan)
+    return values
+
+
+def _covered(bounds: list[datetime], spans: list[tuple[datetime, datetime]]) -> np.ndarray:
+    """Per period (between consecutive bounds): whether any span overlaps it."""
+    edges = np.array([b.timestamp() for b in bounds])
+    covered = np.zeros(len(bounds) - 1, bool)
+    for begin, end in spans:
+        covered |= (edges[:-1] <= end.timestamp()) & (edges[1:] > begin.timestamp())
+    return covered
 
 
 # -- projection ----------------------------------------------------------------------------
