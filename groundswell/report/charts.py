@@ -598,8 +598,9 @@ def _anomaly_layers(
                 },
             }
         )
-        over += _labels([m for m in marks if not m["below"]], x, y, ANOMALY, side="above")
-        over += _labels([m for m in marks if m["below"]], x, y, ANOMALY, side="below")
+        named = _one_label_per_point(marks)
+        over += _labels([m for m in named if not m["below"]], x, y, ANOMALY, side="above")
+        over += _labels([m for m in named if m["below"]], x, y, ANOMALY, side="below")
     under: list[dict[str, Any]] = []
     if bands:
         band_x = {**x, "field": "x0"}
@@ -612,6 +613,19 @@ def _anomaly_layers(
         )
         over += _band_labels(_one_label_per_overlap(frame, bands), band_x, ANOMALY, 11, 22)
     return over, under
+
+
+def _one_label_per_point(marks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Marks of one kind in one period share one label ("level shift: 2 lines"), at the
+    highest of them (the lowest, for dips): their labels would be printed over each other."""
+    groups: dict[tuple[Any, str], list[dict[str, Any]]] = {}
+    for m in marks:
+        groups.setdefault((m["t"], m["label"]), []).append(m)
+    out = []
+    for g in groups.values():
+        top = (min if g[0]["below"] else max)(g, key=lambda m: m["v"])
+        out.append(top if len(g) == 1 else {**top, "label": f"{top['label']}: {len(g)} lines"})
+    return out
 
 
 def _one_label_per_overlap(frame: _Frame, bands: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -340,6 +340,15 @@ def test_overlapping_runs_of_one_kind_share_one_label(tmp_path: Path) -> None:
     assert f"outage: {f.facets[0][0]}" in words  # alone: named
 
 
+def test_marks_in_one_period_share_one_label(tmp_path: Path) -> None:
+    f = faceted(3)
+    at = f.starts[4]
+    shifts = [Anomaly("level_shift", k, at, at, 9, 1, 9) for k in f.facets[:2]]
+    words = svg_text(write_chart(trend_chart(f, shifts), tmp_path / "c.svg").read_text())
+    labels = {w for w in words.splitlines() if w.startswith("level shift")}
+    assert labels == {"level shift: 2 lines"}
+
+
 def test_all_missing_draws_the_gap_only(tmp_path: Path) -> None:
     s, _ = CASES["all missing"]
     spec = trend_chart(s)
