@@ -17,6 +17,12 @@ COMMANDS = [
     "quarantine",
     "stats",
     "export",
+    "enrich",
+    "indicators",
+    "migrate",
+    "metrics",
+    "trend",
+    "anomalies",
     "generate",
     "demo",
 ]

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 
-from groundswell.analysis.anomalies import Anomaly
+from groundswell.analysis.anomalies import Anomaly, AnomalySettings
 from groundswell.analysis.metrics import Metric, parse_filters
 from groundswell.analysis.series import MISSING, PROJECTED, Series
 from groundswell.analysis.transforms import parse as parse_transform
@@ -336,7 +336,11 @@ def register(app: typer.Typer) -> None:
             typer.Option(help="spike, dip, outage or level_shift (repeatable; default: all)."),
         ] = None,
         threshold: Annotated[
-            float | None, typer.Option(help="Robust z-score for spikes and dips (default 4.5).")
+            float | None,
+            typer.Option(
+                help="Robust z-score for spikes and dips "
+                f"(default {AnomalySettings().threshold:g})."
+            ),
         ] = None,
         workspace: WorkspaceOpt = None,
         wait: WaitOpt = 0.0,
@@ -344,7 +348,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Scan named metrics for spikes, dips, outages and level shifts, explained by the
         facets and values that drive them. Periods that were not collected are never outages."""
-        from groundswell.analysis.anomalies import KINDS, AnomalySettings
+        from groundswell.analysis.anomalies import KINDS
 
         settings = AnomalySettings() if threshold is None else AnomalySettings(threshold=threshold)
         rows: list[dict[str, Any]] = []
