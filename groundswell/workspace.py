@@ -44,6 +44,7 @@ from groundswell.analysis.metrics import Metric
 from groundswell.analysis.series import MISSING, Series
 from groundswell.analysis.transforms import Transform
 from groundswell.analysis.transforms import apply as apply_transform
+from groundswell.analysis.trends import pooled as pooled_baseline
 from groundswell.analysis.trends import trend as run_trend
 from groundswell.coverage import merge_spans
 from groundswell.enrich import Enricher
@@ -245,7 +246,12 @@ class Workspace:
             project=project,
         )
         for t in transforms:
-            series = apply_transform(series, t)
+            # a baseline of counts is their mean per period; of means, percentiles and
+            # shares, the metric over the window's rows at once
+            reference = None
+            if t.kind == "baseline" and t.span and not (m.additive or m.measure == "distinct"):
+                reference = pooled_baseline(self.engine, m, series, *t.span)
+            series = apply_transform(series, t, reference)
         return series
 
     def anomalies(

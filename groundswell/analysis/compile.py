@@ -211,7 +211,7 @@ def aggregate(
     metric: Metric,
     timezone: str,
     *,
-    period: str,
+    period: str | None,
     since: datetime | None = None,
     until: datetime | None = None,
     keep: list[str] | None = None,
@@ -223,12 +223,15 @@ def aggregate(
     time), and ``total`` (rows matching ``where``) for a share. ``keep``: the first facet's values
     kept by a top-N; the others become ``other``."""
     t, tgt = _bounded(eng, metric, since, until)
-    span = eng.time_range(tgt) or (datetime.now(UTC), datetime.now(UTC))
-    lo, hi = max(span[0], since) if since else span[0], min(span[1], until) if until else span[1]
-    shifts = offsets(ZoneInfo(timezone), min(lo, hi), hi)
     adds_up = metric.measure in ("count", "sum")  # (a share's parts are counts)
     fold_after = keep is not None and adds_up  # fold into "other" after counting: cheaper
-    groups: dict[str, ir.Value] = {"period": period_key(t[tgt.time], period, shifts)}
+    groups: dict[str, ir.Value] = {}
+    if period is not None:  # (None: the whole range as one)
+        span = eng.time_range(tgt) or (datetime.now(UTC), datetime.now(UTC))
+        lo = max(span[0], since) if since else span[0]
+        hi = min(span[1], until) if until else span[1]
+        shifts = offsets(ZoneInfo(timezone), min(lo, hi), hi)
+        groups["period"] = period_key(t[tgt.time], period, shifts)
     groups.update(_facets(t, metric, None if fold_after else keep))
     if by_source and source_facet(metric) is None:  # (else the facet says it)
         groups["source_id"] = t.source_id
@@ -237,7 +240,7 @@ def aggregate(
         cond = ibis.and_(*(_condition(eng, t, f, metric) for f in metric.share))
         aggs["value"] = cond.cast("int64").sum()
         aggs["total"] = t.count()
-    counted = t.group_by(**groups).aggregate(**aggs)
+    counted = t.group_by(**groups).aggregate(**aggs) if groups else t.aggregate(**aggs)
     if not fold_after:
         return counted
     assert keep is not None

@@ -66,8 +66,10 @@ def parse(text: str) -> Transform:
     return Transform(kind).check()
 
 
-def apply(series: Series, t: Transform) -> Series:
-    """A new series: the transformed values, the same grid, facets and statuses."""
+def apply(series: Series, t: Transform, reference: np.ndarray | None = None) -> Series:
+    """A new series: the transformed values, the same grid, facets and statuses.
+    ``reference``: for ``baseline``, the value per facet to compare with (the metric measured
+    over the window as a whole) instead of the mean of the window's period values."""
     t.check()
     v = series.values.astype(float, copy=True)
     v[series.status == MISSING] = np.nan
@@ -93,12 +95,16 @@ def apply(series: Series, t: Transform) -> Series:
         inside = np.array([lo <= s.date() <= hi for s in series.starts], bool)
         if not inside.any():
             raise MetricError(f"the baseline window {lo}..{hi} holds no period of the series")
-        with np.errstate(invalid="ignore"):
-            means = np.nanmean(np.where(inside, v, np.nan), axis=1) if v.size else np.zeros(0)
+        if reference is not None:
+            means = reference
+            note = f"percent change against the value over {lo}..{hi} (all its rows at once)"
+        else:
+            with np.errstate(invalid="ignore"):
+                means = np.nanmean(np.where(inside, v, np.nan), axis=1) if v.size else np.zeros(0)
+            note = f"percent change against the mean of the periods of {lo}..{hi}"
         base = np.repeat(means[:, None], v.shape[1], axis=1)
         out, unit = _pct(v, base), "% vs baseline"
         baseline = np.zeros_like(base)
-        note = f"percent change against the mean of {lo}..{hi}"
     else:
         out, unit = _index(series, v, t.base), "index"
         note = "index, 100 at " + (str(t.base) if t.base else "the first observed period")

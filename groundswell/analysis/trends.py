@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -223,6 +223,31 @@ def _covered(bounds: list[datetime], spans: list[tuple[datetime, datetime]]) -> 
     for begin, end in spans:
         covered |= (edges[:-1] <= end.timestamp()) & (edges[1:] > begin.timestamp())
     return covered
+
+
+def pooled(eng: cc.Engine, metric: Metric, series: Series, first: date, last: date) -> np.ndarray:
+    """Per facet of ``series``, the metric measured over the days ``first``..``last`` as one
+    period (a mean of every row in it, not a mean of period means); NaN where it has none."""
+    zone = ZoneInfo(series.timezone)
+    keep = [k[0] for k in series.facets if k and k[0] != cc.OTHER] if metric.top else None
+    since = datetime(first.year, first.month, first.day, tzinfo=zone)
+    until = datetime(last.year, last.month, last.day, tzinfo=zone) + timedelta(days=1)
+    cols = eng.columns(
+        cc.aggregate(eng, metric, series.timezone, period=None, since=since, until=until, keep=keep)
+    )
+    out = np.full(len(series.facets), np.nan)
+    rank = {k: i for i, k in enumerate(series.facets)}
+    for i, key in enumerate(_keys(cols, len(metric.by))):
+        f = rank.get(key)
+        value = cols["value"][i]
+        if f is None or value is None:
+            continue
+        if metric.share:
+            total = cols["total"][i]
+            out[f] = value / total if total else np.nan
+        else:
+            out[f] = float(value)
+    return out
 
 
 # -- projection ----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from groundswell import Metric, MetricError, Workspace, parse_filters
 from groundswell.analysis.series import MISSING, OBSERVED, PROJECTED
+from groundswell.analysis.transforms import parse as parse_transform
 
 AMS = ZoneInfo("Europe/Amsterdam")
 SOURCES = ["forum:A", "forum:B", "telegram:C"]
@@ -500,3 +501,25 @@ def test_rows_written_after_a_trend_are_read_with_their_own_offsets(ws: Workspac
     s = ws.trend(Metric(period="day", timezone="America/Chicago"), project=False)
     days = {d.date(): v for d, v in zip(s.starts, s.values[0], strict=True) if v}
     assert days == {date(2019, 12, 2): 1}
+
+
+def test_a_baseline_of_means_is_the_mean_of_the_window_rows(ws: Workspace) -> None:
+    rows = random_posts(9, 600, datetime(2020, 1, 1, tzinfo=UTC), 90)
+    add_posts(ws, rows)
+    window = [r["likes"] for r in rows if r["likes"] is not None and r["time"].month <= 2]
+    base = statistics.fmean(window)  # pooled over January and February, not mean of two means
+    s = ws.trend(
+        Metric(measure="mean", column="likes", period="month"),
+        project=False,
+        transforms=[parse_transform("baseline:2020-01-01..2020-02-29")],
+    )
+    march = [r["likes"] for r in rows if r["likes"] is not None and r["time"].month == 3]
+    assert s.values[0, 2] == pytest.approx((statistics.fmean(march) / base - 1) * 100)
+    counts = ws.trend(
+        Metric(period="month"),
+        project=False,
+        transforms=[parse_transform("baseline:2020-01-01..2020-02-29")],
+    )
+    per_month = [sum(1 for r in rows if r["time"].month == m) for m in (1, 2, 3)]
+    mean = (per_month[0] + per_month[1]) / 2  # a count's baseline: its mean per period
+    assert counts.values[0, 2] == pytest.approx((per_month[2] / mean - 1) * 100)
