@@ -16,7 +16,7 @@ import functools
 import json
 import os
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -35,8 +35,7 @@ from groundswell.analysis.anomalies import (
     detect,
     expected,
 )
-from groundswell.analysis.compile import Engine
-from groundswell.analysis.explain import PERIOD_DAYS
+from groundswell.analysis.compile import Engine, shift
 from groundswell.analysis.explain import explain as explain_anomaly
 from groundswell.analysis.indicators import IndicatorQuery
 from groundswell.analysis.indicators import query as query_indicators
@@ -273,7 +272,9 @@ class Workspace:
         history = None  # the history the detector needs before ``since`` to score from there
         if since is not None:
             periods = (ERROR_WINDOWS + 1) * (s.window or DEFAULT_WINDOWS.get(m.period, 12))
-            history = since - timedelta(days=PERIOD_DAYS[m.period] * periods)
+            zone = ZoneInfo(m.timezone or self.config.timezone)
+            local = since.astimezone(zone).replace(tzinfo=None) if since.tzinfo else since
+            history = shift(m.period, local, -periods)
         series = self.trend(m, since=history or since, until=until, as_of=as_of)
         series.baseline = np.where(series.status == MISSING, np.nan, expected(series, s))
         found = detect(series, s, kinds)

@@ -127,6 +127,12 @@ def key_of(period: str, local: datetime) -> int:
     return months // {"month": 1, "quarter": 3, "year": 12}[period]
 
 
+def shift(period: str, local: datetime, n: int = 0) -> datetime:
+    """The start of the period ``n`` periods after the one holding the naive local time
+    ``local`` (0: its own start; -1: the one before)."""
+    return key_start(period, key_of(period, local) + n)
+
+
 def key_start(period: str, key: int) -> datetime:
     """The naive local start of the period ``period_key`` numbered ``key``."""
     if period == "hour":

@@ -11,7 +11,6 @@ part does not add up to the whole).
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
 
 import numpy as np
 
@@ -19,7 +18,7 @@ from groundswell.analysis import compile as cc
 from groundswell.analysis.anomalies import Anomaly
 from groundswell.analysis.metrics import Filter, Metric
 from groundswell.analysis.series import OBSERVED, Series
-from groundswell.analysis.trends import _next, trend
+from groundswell.analysis.trends import trend
 
 SPLITS = {  # fields tried, in order, by table
     "posts": ("section", "source", "language"),
@@ -27,7 +26,6 @@ SPLITS = {  # fields tried, in order, by table
 }
 VALUE_FIELDS = ("host", "domain", "value")  # indicator fields whose new or vanished values count
 WINDOW = {"hour": 72, "day": 28, "week": 12, "month": 6, "quarter": 4, "year": 3}  # periods before
-PERIOD_DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 31, "quarter": 92, "year": 366}
 DRIVERS = 3  # facet values named
 PERIOD_WORD = {"hour": "hour", "day": "day", "week": "week", "month": "month"}
 
@@ -46,9 +44,8 @@ def explain(eng: cc.Engine, metric: Metric, series: Series, anomaly: Anomaly) ->
         elif metric.top:  # the rest of a top-N: what the named facets are not
             top = tuple(k[0] for k in series.facets if k and k[0] != cc.OTHER)
             where.append(Filter(name, "not in", top))
-    step = PERIOD_DAYS[series.period] * WINDOW[series.period]
-    since = anomaly.start.replace(tzinfo=None) - timedelta(days=step)
-    until = _next(anomaly.end.replace(tzinfo=None), series.period)
+    since = cc.shift(series.period, anomaly.start.replace(tzinfo=None), -WINDOW[series.period])
+    until = cc.shift(series.period, anomaly.end.replace(tzinfo=None), 1)
     parts: list[str] = []
     per = PERIOD_WORD.get(series.period, series.period)
     for field in fields:

@@ -70,9 +70,9 @@ def trend(
     zone = ZoneInfo(tz)
     since, until, as_of = (_aware(x, zone) for x in (since, until, as_of))
     if since is not None:  # whole periods only: from the start of the one holding since
-        since = _utc(_floor(_local(since, zone), metric.period), zone)
+        since = _utc(cc.shift(metric.period, _local(since, zone)), zone)
     if until is not None:  # ... and to the start of the one holding until
-        until = _utc(_floor(_local(until, zone), metric.period), zone)
+        until = _utc(cc.shift(metric.period, _local(until, zone)), zone)
     if as_of is not None and (until is None or as_of < until):
         until = as_of + timedelta(microseconds=1)  # (as_of itself is in)
     tgt = cc.target(eng.con, metric)
@@ -107,7 +107,7 @@ def trend(
     facets = _facets(metric, read, keep)
     values = _lay(metric, read, facets, numbers - lo, len(grid))
     status = np.full(values.shape, OBSERVED, np.int8)
-    bounds = [_utc(p, zone) for p in [*grid, _next(grid[-1], metric.period)]]
+    bounds = [_utc(p, zone) for p in [*grid, cc.key_start(metric.period, hi + 1)]]
     if spans is not None:
         for f, key in enumerate(facets):
             mine = read.sources.get(key) if metric.by else set().union(*read.sources.values())
@@ -359,34 +359,6 @@ def _coverage(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[datetime, 
 
 
 # -- periods -------------------------------------------------------------------------------
-def _floor(t: datetime, period: str) -> datetime:
-    """The start of the period holding the naive local time ``t``."""
-    if period == "hour":
-        return t.replace(minute=0, second=0, microsecond=0)
-    d = t.replace(hour=0, minute=0, second=0, microsecond=0)
-    if period == "day":
-        return d
-    if period == "week":
-        return d - timedelta(days=d.weekday())
-    if period == "month":
-        return d.replace(day=1)
-    if period == "quarter":
-        return d.replace(day=1, month=(d.month - 1) // 3 * 3 + 1)
-    return d.replace(day=1, month=1)
-
-
-def _next(t: datetime, period: str) -> datetime:
-    if period == "hour":
-        return t + timedelta(hours=1)
-    if period == "day":
-        return t + timedelta(days=1)
-    if period == "week":
-        return t + timedelta(days=7)
-    months = {"month": 1, "quarter": 3, "year": 12}[period]
-    m = t.month - 1 + months
-    return t.replace(year=t.year + m // 12, month=m % 12 + 1)
-
-
 def _utc(local: datetime, zone: ZoneInfo) -> datetime:
     return local.replace(tzinfo=zone).astimezone(UTC)
 
