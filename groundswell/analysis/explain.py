@@ -27,12 +27,11 @@ SPLITS = {  # fields tried, in order, by table
 VALUE_FIELDS = ("host", "domain", "value")  # indicator fields whose new or vanished values count
 WINDOW = {"hour": 72, "day": 28, "week": 12, "month": 6, "quarter": 4, "year": 3}  # periods before
 DRIVERS = 3  # facet values named
-PERIOD_WORD = {"hour": "hour", "day": "day", "week": "week", "month": "month"}
 
 
 def explain(eng: cc.Engine, metric: Metric, series: Series, anomaly: Anomaly) -> Anomaly:
     """``anomaly`` with its ``explanation`` filled (unchanged when nothing can be said)."""
-    if metric.measure not in ("count", "sum") or metric.share:
+    if not metric.additive:
         return anomaly
     fields = [f for f in SPLITS.get(metric.table, ()) if f not in metric.by]
     if not fields:
@@ -47,7 +46,6 @@ def explain(eng: cc.Engine, metric: Metric, series: Series, anomaly: Anomaly) ->
     since = cc.shift(series.period, anomaly.start.replace(tzinfo=None), -WINDOW[series.period])
     until = cc.shift(series.period, anomaly.end.replace(tzinfo=None), 1)
     parts: list[str] = []
-    per = PERIOD_WORD.get(series.period, series.period)
     for field in fields:
         split = dataclasses.replace(metric, by=(field,), top=None, where=tuple(where))
         s = trend(eng, split, timezone=series.timezone, since=since, until=until, project=False)
@@ -68,7 +66,7 @@ def explain(eng: cc.Engine, metric: Metric, series: Series, anomaly: Anomaly) ->
             f"{s.facets[i][0]} {delta[i]:+,.0f}" for i in order[:DRIVERS] if sign * delta[i] > 0
         ]
         if named:
-            parts.append(f"by {field}: " + "; ".join(named) + f" {series.unit}/{per}")
+            parts.append(f"by {field}: " + "; ".join(named) + f" {series.unit}/{series.period}")
         if metric.table == "indicators" and field in VALUE_FIELDS:
             new = [s.facets[i][0] for i in range(len(s.facets)) if usual[i] == 0 and during[i] > 0]
             gone = [s.facets[i][0] for i in range(len(s.facets)) if usual[i] > 0 and during[i] == 0]
