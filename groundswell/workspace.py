@@ -51,6 +51,8 @@ from groundswell.enrich.lexicons import Lexicons
 from groundswell.errors import MetricError, QueryError, WorkspaceError
 from groundswell.ingest import ImportResult, Progress, run_import
 from groundswell.ingest.reenrich import EnrichProgress, EnrichResult, enrich_store, stale
+from groundswell.search.index import SearchIndex, SyncProgress, SyncResult
+from groundswell.search.results import Searcher, SearchFilters, SearchResults
 from groundswell.sources.base import ImportOptions, get_importer
 from groundswell.store.duckdb import Store, first
 
@@ -150,26 +152,34 @@ class Workspace:
         force: bool = False,
         covers: tuple[datetime, datetime] | None = None,
         progress: Progress | None = None,
+        index: bool = True,
+        index_progress: SyncProgress | None = None,
     ) -> list[ImportResult]:
-        """Import files with the importer registered as ``format``; one run per file."""
+        """Import files with the importer registered as ``format``; one run per file. The
+        search index takes in what was stored right after (also after a failed run, for the
+        batches it stored), unless ``index`` is False (the next search does it then)."""
         cls = get_importer(format)
         self._changed()
         results = []
-        for path in paths:
-            importer = cls(options or ImportOptions())
-            results.append(
-                run_import(
-                    self.store,
-                    importer,
-                    Path(path),
-                    self.config.imports,
-                    strict=strict,
-                    force=force,
-                    covers=covers,
-                    progress=progress,
-                    enricher=self.enricher,
+        try:
+            for path in paths:
+                importer = cls(options or ImportOptions())
+                results.append(
+                    run_import(
+                        self.store,
+                        importer,
+                        Path(path),
+                        self.config.imports,
+                        strict=strict,
+                        force=force,
+                        covers=covers,
+                        progress=progress,
+                        enricher=self.enricher,
+                    )
                 )
-            )
+        finally:
+            if index and not self.store.read_only:
+                self.sync_index(progress=index_progress)
         return results
 
     # -- enrichment ------------------------------------------------------------------------
@@ -197,6 +207,49 @@ class Workspace:
         if q.timezone == "UTC" and self.config.timezone != "UTC":
             q = dataclasses.replace(q, timezone=self.config.timezone)
         return query_indicators(self.store.con, q)
+
+    # -- search ----------------------------------------------------------------------------
+    @functools.cached_property
+    def index(self) -> SearchIndex:
+        """The full-text index (``index/``), kept in step with the store."""
+        return SearchIndex(self.path / "index")
+
+    def sync_index(self, *, progress: SyncProgress | None = None) -> SyncResult:
+        """Bring the search index in step with the store (imports call this themselves)."""
+        return self.index.sync(self.store, progress=progress)
+
+    def rebuild_index(self, *, progress: SyncProgress | None = None) -> SyncResult:
+        """Index every post again, from the store."""
+        return self.index.rebuild(self.store, progress=progress)
+
+    @functools.cached_property
+    def searcher(self) -> Searcher:
+        return Searcher(self.index, self.store)
+
+    def search(
+        self,
+        query: str = "",
+        filters: SearchFilters | None = None,
+        *,
+        sort: str = "relevance",
+        limit: int = 20,
+        offset: int = 0,
+        facets: bool = True,
+    ) -> SearchResults:
+        """Posts matching ``query`` (see docs/search.md) and ``filters``: the total, one page
+        of hits with HTML-safe snippets, and facet counts (months in the workspace timezone).
+        An index left behind by a killed import is brought in step first."""
+        if self.index.behind(self.store):
+            self.sync_index()
+        return self.searcher.search(
+            query,
+            filters,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+            facets=facets,
+            timezone=self.config.timezone,
+        )
 
     # -- trends ----------------------------------------------------------------------------
     @functools.cached_property

@@ -1,0 +1,311 @@
+"""The full-text index: a tantivy index in the workspace's ``index/`` folder, kept in step with
+the store.
+
+The store is the truth and the index a copy that can always be rebuilt from it. Each import
+stamps the posts it writes with its ``import_id``; the index remembers the highest import it
+has taken in (``synced``, in ``state.json`` beside it) and :meth:`SearchIndex.sync` adds the
+posts of every later import: new posts are added, updated ones (first stored by an earlier
+import) replace their old document. A sync commits once, at its end; it writes ``pending``
+before that commit and ``synced`` after it, so a sync killed in between is finished by the
+next one, which then replaces rather than adds. After each sync the index must hold as many
+documents as the store holds posts; if not (a store restored from a backup, say) it is
+rebuilt. Only the uid and the fields that filters, sorting and facets need are kept in the
+index: snippets are made from the text in the store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import tantivy
+
+from groundswell.errors import WorkspaceError
+from groundswell.search import analysis
+from groundswell.store.duckdb import Store, first
+
+VERSION = 1  # of the index layout: a different one is rebuilt
+STATE = "state.json"
+HEAP = 256_000_000
+BATCH = 20_000
+SyncProgress = Callable[[int, int], None]  # posts indexed, posts to index
+
+# keyword fields: name -> (tokenizer, fast). Fast fields feed facets and sorting.
+KEYWORDS = {
+    "source": ("raw", True),  # exact source id
+    "lang": ("raw", True),  # ISO 639-1
+    "author": ("raw", True),  # author id, as the platform gives it
+    "who": (analysis.KEY, False),  # author id and name, any case
+    "section": (analysis.KEY, False),
+    "tag": (analysis.KEY, False),
+    "lexicon": (analysis.KEY, False),  # lexicons hit outside quotes
+    "has": (analysis.KEY, False),  # indicator kinds (and kind:subkind) outside quotes
+    "indicator": ("raw", False),  # indicator values, URL hosts and registrable domains
+}
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("uid", indexed=True, fast=True)
+    sb.add_integer_field("time", indexed=True, fast=True)  # epoch µs, UTC
+    sb.add_text_field("text", tokenizer_name=analysis.TEXT, index_option="position")
+    for name, (tokenizer, fast) in KEYWORDS.items():
+        sb.add_text_field(name, tokenizer_name=tokenizer, fast=fast, index_option="basic")
+    return sb.build()
+
+
+# one row per post: what its document holds (indicators gathered per post)
+POSTS_SQL = """
+SELECT p.uid, p.first_import_id AS first, epoch_us(p.time) AS time, p.source_id, p.section,
+       p.author_id, p.author_name, p.language, p.title, p.text, p.tags, i.has, i.lexicons, i.values
+FROM posts p LEFT JOIN (
+    SELECT post_uid,
+           list(DISTINCT kind) FILTER (WHERE kind <> 'lexicon' AND in_quote IS NOT TRUE)
+             || list(DISTINCT kind || ':' || subkind)
+                FILTER (WHERE kind <> 'lexicon' AND subkind IS NOT NULL
+                        AND in_quote IS NOT TRUE) AS has,
+           list(DISTINCT subkind) FILTER (WHERE kind = 'lexicon' AND in_quote IS NOT TRUE)
+             AS lexicons,
+           list(DISTINCT value) FILTER (WHERE kind <> 'lexicon')
+             || list(DISTINCT host) FILTER (WHERE host IS NOT NULL)
+             || list(DISTINCT domain) FILTER (WHERE domain IS NOT NULL) AS values
+    FROM indicators WHERE {ind_where} GROUP BY post_uid
+) i ON i.post_uid = p.uid
+WHERE {where}
+"""
+
+
+@dataclass
+class SyncResult:
+    added: int = 0  # documents written (new and replaced)
+    rebuilt: bool = False
+    seconds: float = 0.0
+
+
+class SearchIndex:
+    """The tantivy index of one workspace."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.schema = build_schema()
+        self.index = self._open()
+
+    def _open(self) -> tantivy.Index:
+        self.path.mkdir(parents=True, exist_ok=True)
+        state = self.state()
+        fresh = state.get("version") != VERSION or not tantivy.Index.exists(str(self.path))
+        if fresh:  # a new index, or one of another layout: start again (sync fills it)
+            self._clear()
+            self._save({"version": VERSION, "synced": 0})
+        index = tantivy.Index(self.schema, path=str(self.path), reuse=not fresh)
+        analysis.register(index)
+        return index
+
+    def _clear(self) -> None:
+        for p in self.path.iterdir():
+            if p.is_dir():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+
+    # -- state -----------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        try:
+            return dict(json.loads((self.path / STATE).read_text("utf-8")))
+        except (OSError, ValueError):
+            return {}
+
+    def _save(self, state: dict[str, Any]) -> None:
+        tmp = self.path / (STATE + ".tmp")
+        tmp.write_text(json.dumps(state), "utf-8")
+        os.replace(tmp, self.path / STATE)
+
+    @property
+    def documents(self) -> int:
+        self.index.reload()
+        return int(self.index.searcher().num_docs)
+
+    def searcher(self) -> tantivy.Searcher:
+        self.index.reload()
+        return self.index.searcher()
+
+    # -- keeping in step -------------------------------------------------------------------
+    def behind(self, store: Store) -> bool:
+        """Whether the store holds imports (or posts) the index has not taken in."""
+        state = self.state()
+        latest, posts = first(
+            store.con,
+            "SELECT (SELECT coalesce(max(import_id), 0) FROM imports), "
+            "(SELECT count(*) FROM posts)",
+        )
+        return bool(
+            state.get("pending") or latest > state.get("synced", 0) or posts != self.documents
+        )
+
+    def sync(self, store: Store, *, progress: SyncProgress | None = None) -> SyncResult:
+        """Take in the posts of the imports since the last sync; rebuild if the counts then
+        disagree with the store."""
+        started = time.monotonic()
+        state = self.state()
+        synced = int(state.get("synced", 0))
+        pending = state.get("pending")
+        latest = _latest_import(store)
+        result = SyncResult()
+        if latest > synced or pending:
+            # after a sync that died before its end, posts up to its target may be in already
+            doubtful = int(pending) if pending else synced
+            result.added = self._write(store, synced, latest, doubtful, progress)
+        if self.documents != _count_posts(store):
+            result = self.rebuild(store, progress=progress)
+        result.seconds = time.monotonic() - started
+        return result
+
+    def rebuild(self, store: Store, *, progress: SyncProgress | None = None) -> SyncResult:
+        """Index every post again from the store."""
+        started = time.monotonic()
+        with self._writer() as w:
+            w.delete_all_documents()
+            w.commit()
+        self._save({"version": VERSION, "synced": 0})
+        added = self._write(store, 0, _latest_import(store), 0, progress)
+        return SyncResult(added, True, time.monotonic() - started)
+
+    def update(self, store: Store, uids: Iterable[int]) -> int:
+        """Write the documents of these posts again (after their enrichment changed)."""
+        ids = list(uids)
+        if not ids:
+            return 0
+        con = store.con
+        con.register("uids_in", pa.table({"uid": pa.array(ids, pa.int64())}))
+        try:
+            where = "p.uid IN (SELECT uid FROM uids_in)"
+            ind = "post_uid IN (SELECT uid FROM uids_in)"
+            with self._writer() as w:
+                n = 0
+                for batch in _batches(store, where, ind, []):
+                    n += _add(w, batch, replace=lambda _: True)
+                w.commit()
+            return n
+        finally:
+            con.unregister("uids_in")
+
+    def _write(
+        self,
+        store: Store,
+        synced: int,
+        latest: int,
+        doubtful: int,
+        progress: SyncProgress | None,
+    ) -> int:
+        """Add the posts written by imports in (synced, latest]; a post first stored by an
+        import up to ``doubtful`` may have a document already, which it replaces."""
+        where = "p.import_id > ? AND p.import_id <= ?"
+        ind = "post_uid IN (SELECT uid FROM posts WHERE import_id > ? AND import_id <= ?)"
+        params = [synced, latest, synced, latest]
+        todo = int(
+            first(
+                store.con,
+                "SELECT count(*) FROM posts WHERE import_id > ? AND import_id <= ?",
+                [synced, latest],
+            )[0]
+        )
+        self._save({"version": VERSION, "synced": synced, "pending": latest})
+        done = 0
+        with self._writer() as w:
+            for batch in _batches(store, where, ind, params):
+                done += _add(w, batch, replace=lambda first: first <= doubtful)
+                if progress:
+                    progress(done, todo)
+            w.commit()
+            w.wait_merging_threads()
+        self._save({"version": VERSION, "synced": latest})
+        return done
+
+    @contextlib.contextmanager
+    def _writer(self, wait: float = 30.0) -> Iterator[tantivy.IndexWriter]:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                writer = self.index.writer(heap_size=HEAP, num_threads=min(2, os.cpu_count() or 1))
+                break
+            except ValueError as e:  # another process holds the index's write lock
+                if time.monotonic() > deadline:
+                    raise WorkspaceError(
+                        f"the search index is being written by another process: {e}",
+                        hint="wait for the other import or search to finish",
+                    ) from None
+                time.sleep(0.2)
+        try:
+            yield writer
+        except BaseException:
+            with contextlib.suppress(Exception):
+                writer.rollback()
+            raise
+        finally:
+            del writer
+
+
+def _latest_import(store: Store) -> int:
+    return int(first(store.con, "SELECT coalesce(max(import_id), 0) FROM imports")[0])
+
+
+def _count_posts(store: Store) -> int:
+    return int(first(store.con, "SELECT count(*) FROM posts")[0])
+
+
+def _batches(
+    store: Store, where: str, ind_where: str, params: list[Any]
+) -> Iterator[pa.RecordBatch]:
+    sql = POSTS_SQL.format(where=where, ind_where=ind_where)
+    cursor = store.con.cursor()  # its own result: the caller's connection stays free
+    try:
+        yield from cursor.sql(sql, params=params).to_arrow_reader(BATCH)
+    finally:
+        cursor.close()
+
+
+def _add(writer: tantivy.IndexWriter, batch: pa.RecordBatch, replace: Callable[[int], bool]) -> int:
+    cols = batch.to_pydict()
+    n = batch.num_rows
+    for i in range(n):
+        uid = cols["uid"][i]
+        if replace(cols["first"][i]):
+            writer.delete_documents("uid", uid)
+        doc = tantivy.Document(uid=uid, time=cols["time"][i])
+        for field in ("title", "text"):
+            value = cols[field][i]
+            if value:
+                doc.add_text("text", analysis.normal(value))
+        for field, column in (
+            ("source", "source_id"),
+            ("lang", "language"),
+            ("author", "author_id"),
+        ):
+            value = cols[column][i]
+            if value:
+                doc.add_text(field, value)
+        for column in ("author_id", "author_name"):
+            value = cols[column][i]
+            if value:
+                doc.add_text("who", value)
+        if cols["section"][i]:
+            doc.add_text("section", cols["section"][i])
+        for field, column in (
+            ("tag", "tags"),
+            ("has", "has"),
+            ("lexicon", "lexicons"),
+            ("indicator", "values"),
+        ):
+            for value in cols[column][i] or ():
+                if value:
+                    doc.add_text(field, value)
+        writer.add_document(doc)
+    return n
