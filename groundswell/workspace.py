@@ -51,6 +51,7 @@ from groundswell.enrich.lexicons import Lexicons
 from groundswell.errors import MetricError, QueryError, WorkspaceError
 from groundswell.ingest import ImportResult, Progress, run_import
 from groundswell.ingest.reenrich import EnrichProgress, EnrichResult, enrich_store, stale
+from groundswell.search.attention import SearchCounter, uses_search
 from groundswell.search.index import SearchIndex, SyncProgress, SyncResult
 from groundswell.search.results import Searcher, SearchFilters, SearchResults
 from groundswell.sources.base import ImportOptions, get_importer
@@ -251,6 +252,14 @@ class Workspace:
             timezone=self.config.timezone,
         )
 
+    def _counter(self, metric: Metric) -> SearchCounter | None:
+        """What counts a metric with a search filter: the index, brought in step first."""
+        if not uses_search(metric):
+            return None
+        if self.index.behind(self.store):
+            self.sync_index()
+        return SearchCounter(self.searcher)
+
     # -- trends ----------------------------------------------------------------------------
     @functools.cached_property
     def engine(self) -> Engine:
@@ -296,13 +305,14 @@ class Workspace:
             until=until,
             as_of=as_of,
             project=project,
+            search=self._counter(m),
         )
         for t in transforms:
             # a baseline of counts is their mean per period; of means, percentiles and
             # shares, the metric over the window's rows at once
             reference = None
             if t.kind == "baseline" and t.span and not (m.additive or m.measure == "distinct"):
-                reference = pooled_baseline(self.engine, m, series, *t.span)
+                reference = pooled_baseline(self.engine, m, series, *t.span, self._counter(m))
             series = apply_transform(series, t, reference)
         return series
 
@@ -337,7 +347,8 @@ class Workspace:
             series = series.between(lo, None)
             found = [a for a in found if a.end >= lo]
         if explain:
-            found = [explain_anomaly(self.engine, m, series, a) for a in found]
+            counter = self._counter(m)
+            found = [explain_anomaly(self.engine, m, series, a, counter) for a in found]
         return series, found
 
     def import_table(

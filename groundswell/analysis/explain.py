@@ -19,6 +19,8 @@ from groundswell.analysis.anomalies import Anomaly
 from groundswell.analysis.metrics import Filter, Metric
 from groundswell.analysis.series import OBSERVED, Series
 from groundswell.analysis.trends import trend
+from groundswell.errors import MetricError
+from groundswell.search.attention import SearchCounter
 
 SPLITS = {  # fields tried, in order, by table
     "posts": ("section", "source", "language"),
@@ -29,8 +31,15 @@ WINDOW = {"hour": 72, "day": 28, "week": 12, "month": 6, "quarter": 4, "year": 3
 DRIVERS = 3  # facet values named
 
 
-def explain(eng: cc.Engine, metric: Metric, series: Series, anomaly: Anomaly) -> Anomaly:
-    """``anomaly`` with its ``explanation`` filled (unchanged when nothing can be said)."""
+def explain(
+    eng: cc.Engine,
+    metric: Metric,
+    series: Series,
+    anomaly: Anomaly,
+    search: SearchCounter | None = None,
+) -> Anomaly:
+    """``anomaly`` with its ``explanation`` filled (unchanged when nothing can be said). A
+    search is split only by what the index can count (``search``)."""
     if not metric.additive:
         return anomaly
     fields = [f for f in SPLITS.get(metric.table, ()) if f not in metric.by]
@@ -48,7 +57,18 @@ def explain(eng: cc.Engine, metric: Metric, series: Series, anomaly: Anomaly) ->
     parts: list[str] = []
     for field in fields:
         split = dataclasses.replace(metric, by=(field,), top=None, where=tuple(where))
-        s = trend(eng, split, timezone=series.timezone, since=since, until=until, project=False)
+        try:
+            s = trend(
+                eng,
+                split,
+                timezone=series.timezone,
+                since=since,
+                until=until,
+                project=False,
+                search=search,
+            )
+        except MetricError:  # (a split the index cannot count)
+            continue
         if len(s.facets) < 2 or not s.starts:
             continue
         event = np.array([anomaly.start <= t <= anomaly.end for t in s.starts])

@@ -33,7 +33,8 @@ PERCENTILE = re.compile(r"p([1-9][0-9]?)")  # p1 .. p99
 DURATION_UNITS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0, "days": 86400.0}
 OPS = ("=", "!=", "<", "<=", ">", ">=", "in", "not in", "contains", "startswith", "is null",
        "is not null")  # fmt: skip
-DERIVED = ("lexicon", "has")  # posts: a hit in a lexicon; an indicator of a kind
+# posts: a hit in a lexicon; an indicator of a kind; a match of a full-text search
+DERIVED = ("lexicon", "has", "search")
 ALIASES = {"source": "source_id"}
 MAX_FACETS = 2
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
@@ -132,6 +133,11 @@ class Metric:
             raise MetricError(f"at most {MAX_FACETS} facet fields, got {len(self.by)}", metric=n)
         if self.top is not None and (self.top < 1 or not self.by):
             raise MetricError("top needs a facet field and must be at least 1", metric=n)
+        searched = any(f.field == "search" for f in (*self.where, *self.share))
+        if searched and (self.table != "posts" or self.measure != "count" or self.top):
+            raise MetricError(
+                "a search counts posts (table posts, measure count, no top)", metric=n
+            )
         return self
 
     def with_(self, **changes: Any) -> Metric:
@@ -171,6 +177,10 @@ def parse_filter(text: str, *, key: str = "where") -> Filter:
         if not values:
             raise MetricError(f"{key}: {text!r} lists no values")
         return Filter(m["field"], op, values)
+    if m["field"] == "search":  # the query as written: its quotes are phrases
+        if op != "=":
+            raise MetricError(f"{key}: a search takes '=', as in 'search = covid OR corona'")
+        return Filter("search", "=", raw)
     return Filter(m["field"], op, _unquote(raw))
 
 

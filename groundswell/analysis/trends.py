@@ -24,6 +24,7 @@ from groundswell.analysis.series import MISSING, OBSERVED, PROJECTED, Series
 from groundswell.config import check_timezone
 from groundswell.coverage import merge_spans
 from groundswell.errors import ConfigError, MetricError
+from groundswell.search.attention import SearchCounter, uses_search
 
 WEIGHT_DAYS = 56  # days before the as-of time whose weekday profile scales a projection
 LONG = ("week", "month", "quarter", "year")  # periods projected by weekday
@@ -51,6 +52,7 @@ def trend(
     until: datetime | None = None,
     as_of: datetime | None = None,
     project: bool = True,
+    search: SearchCounter | None = None,
 ) -> Series:
     """The series of ``metric``. ``since``/``until`` bound the time range in whole periods
     (both are moved back to the start of the period holding them; ``until`` is exclusive;
@@ -60,7 +62,8 @@ def trend(
 
     Measures that add up (counts, sums, shares) are read per period, facet and source in
     one query, which also tells which sources each facet draws on; other measures take a
-    second query for that. A projection by weekday reads the days before ``as_of``."""
+    second query for that. A projection by weekday reads the days before ``as_of``. A metric
+    with a ``search`` filter is counted by ``search``, in the full-text index."""
     metric.check()
     tz = metric.timezone or timezone
     try:
@@ -80,7 +83,7 @@ def trend(
     if metric.top:
         ranked = eng.columns(cc.ranking(eng, metric, since=since, until=until))
         keep = [str(k) for k in ranked["key"]]
-    read = _read(eng, metric, tgt, tz, since, until, keep)
+    read = _read(eng, metric, tgt, tz, since, until, keep, search)
     spans = _coverage(eng.con) if tgt.sourced else None
     involved = [
         s for srcs in read.sources.values() for src in srcs for s in (spans or {}).get(src, ())
@@ -131,7 +134,7 @@ def trend(
     if project and as_of is not None and _incomplete(bounds[-2], bounds[-1], as_of):
         weights = None
         if metric.additive and metric.period in LONG:
-            weights = _weekday_weights(eng, metric, facets, keep, as_of, zone)
+            weights = _weekday_weights(eng, metric, facets, keep, as_of, zone, search)
         _project(series, metric, as_of, bounds[-2], bounds[-1], zone, weights)
     return series
 
@@ -144,19 +147,20 @@ def _read(
     since: datetime | None,
     until: datetime | None,
     keep: list[str] | None,
+    search: SearchCounter | None,
 ) -> _Read:
     rollup = metric.measure in ("count", "sum")  # (a share's parts are counts)
-    query = cc.aggregate(
+    cols = _columns(
         eng,
         metric,
         tz,
+        search,
         period=metric.period,
         since=since,
         until=until,
         keep=keep,
         by_source=rollup and tgt.sourced,
     )
-    cols = eng.columns(query)
     width = len(metric.by)
     keys = _keys(cols, width)
     pair_cols, pair_keys = cols, keys
@@ -171,6 +175,17 @@ def _read(
             sources[key].add(src)
     lasts = [t for t in pair_cols["last"] if t is not None]
     return _Read(cols, keys, sources, max(lasts) if lasts else None)
+
+
+def _columns(
+    eng: cc.Engine, metric: Metric, tz: str, search: SearchCounter | None, **kw: Any
+) -> dict[str, list[Any]]:
+    """The metric aggregated (see ``compile.aggregate``), by the index for a search."""
+    if not uses_search(metric):
+        return eng.columns(cc.aggregate(eng, metric, tz, **kw))
+    if search is None:
+        raise MetricError("a search is counted in a workspace's index", metric=metric.name or None)
+    return search(metric, tz, **kw)
 
 
 def _facets(metric: Metric, read: _Read, keep: list[str] | None) -> list[tuple[str, ...]]:
@@ -225,15 +240,22 @@ def _covered(bounds: list[datetime], spans: list[tuple[datetime, datetime]]) -> 
     return covered
 
 
-def pooled(eng: cc.Engine, metric: Metric, series: Series, first: date, last: date) -> np.ndarray:
+def pooled(
+    eng: cc.Engine,
+    metric: Metric,
+    series: Series,
+    first: date,
+    last: date,
+    search: SearchCounter | None = None,
+) -> np.ndarray:
     """Per facet of ``series``, the metric measured over the days ``first``..``last`` as one
     period (a mean of every row in it, not a mean of period means); NaN where it has none."""
     zone = ZoneInfo(series.timezone)
     keep = [k[0] for k in series.facets if k and k[0] != cc.OTHER] if metric.top else None
     since = datetime(first.year, first.month, first.day, tzinfo=zone)
     until = datetime(last.year, last.month, last.day, tzinfo=zone) + timedelta(days=1)
-    cols = eng.columns(
-        cc.aggregate(eng, metric, series.timezone, period=None, since=since, until=until, keep=keep)
+    cols = _columns(
+        eng, metric, series.timezone, search, period=None, since=since, until=until, keep=keep
     )
     out = np.full(len(series.facets), np.nan)
     rank = {k: i for i, k in enumerate(series.facets)}
@@ -308,21 +330,21 @@ def _weekday_weights(
     keep: list[str] | None,
     as_of: datetime,
     zone: ZoneInfo,
+    search: SearchCounter | None,
 ) -> np.ndarray:
     """Per facet, the total per weekday (Monday 0) over the WEIGHT_DAYS before ``as_of``'s
     day; uniform where there is none."""
     today = _local(as_of, zone).replace(hour=0, minute=0, second=0, microsecond=0)
     first = today - timedelta(days=WEIGHT_DAYS)
-    cols = eng.columns(
-        cc.aggregate(
-            eng,
-            metric,
-            str(zone),
-            period="day",
-            since=_utc(first, zone),
-            until=_utc(today, zone),
-            keep=keep,
-        )
+    cols = _columns(
+        eng,
+        metric,
+        str(zone),
+        search,
+        period="day",
+        since=_utc(first, zone),
+        until=_utc(today, zone),
+        keep=keep,
     )
     fidx = {k: i for i, k in enumerate(facets)}
     sums = np.zeros((len(facets), 7))

@@ -168,15 +168,16 @@ class Searcher:
             raise QueryError(f"limit must be 0 to {MAX_LIMIT:,} and offset 0 or more")
         query = self.query(q, filters)
         searcher = self.index.searcher()
+        top = max(limit, 1)  # (tantivy wants at least one)
         if sort == "relevance":
-            found = searcher.search(query, limit=limit, offset=offset, count=True)
+            found = searcher.search(query, limit=top, offset=offset, count=True)
         else:
             order = tantivy.Order.Desc if sort == "newest" else tantivy.Order.Asc
             found = searcher.search(
-                query, limit=limit, offset=offset, count=True, order_by_field="time", order=order
+                query, limit=top, offset=offset, count=True, order_by_field="time", order=order
             )
         total = int(getattr(found, "count", 0) or 0)  # (missing from tantivy's stubs)
-        scored = [(float(s) if sort == "relevance" else 0.0, a) for s, a in found.hits]
+        scored = [(float(s) if sort == "relevance" else 0.0, a) for s, a in found.hits][:limit]
         uids = [int(u or 0) for u in searcher.fast_field_values("uid", [a for _, a in scored])]
         hits = self._hits(searcher, query, uids, [s for s, _ in scored])
         result = SearchResults(q, total, hits, offset, limit, sort)

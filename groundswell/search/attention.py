@@ -1,0 +1,208 @@
+"""Attention over time: a search counted per calendar period, for the trend engine.
+
+A metric on posts whose filters include ``search = QUERY`` (see docs/search.md) is counted
+in the index rather than in the store: one aggregation request per query, with a terms
+bucket per facet value (and per source, which the trend engine needs for coverage) and,
+inside it, a range bucket per local period whose edges are computed here in the metric's
+timezone (so DST and calendar months are exact). ``share = ["search = QUERY"]`` gives the
+share of posts matching the search among the posts matching ``where`` in the same period
+and facet: attention normalised by the volume of the sources.
+
+The other filters of such a metric must be ones the index knows: source_id, section,
+language, author_id, tags contains, lexicon and has.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from typing import Any
+
+import tantivy
+
+from groundswell.analysis import compile as cc
+from groundswell.analysis.metrics import Filter, Metric
+from groundswell.errors import MetricError
+from groundswell.search.periods import boundaries, keys
+from groundswell.search.results import Searcher, SearchFilters
+
+FACETS = {"source_id": "source", "source": "source", "language": "lang", "author_id": "author"}
+FILTERS = {  # metric field -> SearchFilters field
+    "source_id": "sources",
+    "source": "sources",
+    "section": "sections",
+    "language": "languages",
+    "author_id": "authors",
+    "lexicon": "lexicons",
+    "has": "has",
+}
+ALL_VALUES = 65_000  # terms buckets per facet: all of them, in practice
+
+
+def uses_search(metric: Metric) -> bool:
+    return any(f.field == "search" for f in (*metric.where, *metric.share))
+
+
+class SearchCounter:
+    """Counts for the trend engine (the columns ``compile.aggregate`` would give) from the
+    index."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+
+    def __call__(
+        self,
+        metric: Metric,
+        timezone: str,
+        *,
+        period: str | None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        keep: list[str] | None = None,
+        by_source: bool = False,
+    ) -> dict[str, list[Any]]:
+        if metric.table != "posts" or metric.measure != "count":
+            raise MetricError("a search is counted in posts (table = posts, measure = count)")
+        if keep is not None or metric.top:
+            raise MetricError("top is not available with a search", metric=metric.name or None)
+        facets = [_facet(metric, b) for b in metric.by]
+        if by_source and "source" not in facets:
+            facets.append("source")
+        base = self._query(metric, metric.where, since, until)
+        counted = self._count(base, facets, period, timezone, since, until)
+        if not metric.share:
+            return _columns(counted, metric, facets, period, share=False)
+        part = self._query(metric, (*metric.where, *metric.share), since, until)
+        hits = self._count(part, facets, period, timezone, since, until, like=base)
+        totals = {k: n for k, (n, _) in counted.items()}
+        joined = {
+            k: (hits.get(k, (0, None))[0], last, totals[k]) for k, (_, last) in counted.items()
+        }
+        return _columns(joined, metric, facets, period, share=True)
+
+    def _query(
+        self,
+        metric: Metric,
+        filters: tuple[Filter, ...],
+        since: datetime | None,
+        until: datetime | None,
+    ) -> tantivy.Query:
+        texts: list[str] = []
+        values: dict[str, list[str]] = {}
+        for f in filters:
+            if f.field == "search":
+                texts.append(f"({f.value})")
+                continue
+            target = FILTERS.get(f.field)
+            if f.field == "tags" and f.op == "contains":
+                target = "tags"
+            elif target is None or f.op not in ("=", "in"):
+                raise MetricError(
+                    f"with a search, {f} cannot be counted in the index",
+                    metric=metric.name or None,
+                    hint="filters on source_id, section, language, author_id (= or in), "
+                    "tags contains, lexicon and has can",
+                )
+            vals = f.value if isinstance(f.value, tuple) else (str(f.value),)
+            values.setdefault(target, []).extend(vals)
+        narrowed = SearchFilters(
+            since=since, until=until, **{k: tuple(v) for k, v in values.items()}
+        )
+        return self.searcher.query(" ".join(texts), narrowed)
+
+    def _count(
+        self,
+        query: tantivy.Query,
+        facets: list[str],
+        period: str | None,
+        timezone: str,
+        since: datetime | None,
+        until: datetime | None,
+        like: tantivy.Query | None = None,
+    ) -> dict[tuple[Any, ...], tuple[int, int | None]]:
+        """(facet values..., period number or None) -> (count, latest time µs). Periods
+        span the times of ``like`` (default: of ``query``) within since..until."""
+        searcher = self.searcher.index.searcher()
+        leaf: dict[str, Any] = {"t": {"stats": {"field": "time"}}}
+        number: dict[int, int] = {}
+        if period is not None:
+            span = searcher.aggregate(like or query, leaf)["t"]
+            if not span.get("count"):
+                return {}
+            lo = max(_us(since), int(span["min"])) if since else int(span["min"])
+            hi = min(_us(until), int(span["max"]) + 1) if until else int(span["max"]) + 1
+            edges = boundaries(period, timezone, lo, hi)
+            number = dict(zip(edges, keys(period, timezone, lo, hi), strict=False))
+            ranges = [{"from": float(a), "to": float(b)} for a, b in itertools.pairwise(edges)]
+            leaf = {"p": {"range": {"field": "time", "ranges": ranges}, "aggs": leaf}}
+        agg = leaf
+        for i, name in reversed(list(enumerate(facets))):
+            agg = {f"f{i}": {"terms": {"field": name, "size": ALL_VALUES}, "aggs": agg}}
+        out: dict[tuple[Any, ...], tuple[int, int | None]] = {}
+
+        def walk(node: dict[str, Any], depth: int, key: tuple[Any, ...]) -> None:
+            if depth < len(facets):
+                for b in node[f"f{depth}"]["buckets"]:
+                    walk(b, depth + 1, (*key, str(b["key"])))
+            elif period is None:
+                _put(out, (*key, None), node["t"])
+            else:
+                for b in node["p"]["buckets"]:
+                    if "from" in b and int(b["from"]) in number:
+                        _put(out, (*key, number[int(b["from"])]), b["t"])
+
+        walk(searcher.aggregate(query, agg), 0, ())
+        return out
+
+
+def _put(
+    out: dict[tuple[Any, ...], tuple[int, int | None]], key: tuple[Any, ...], t: dict[str, Any]
+) -> None:
+    if t.get("count"):
+        out[key] = (int(t["count"]), None if t.get("max") is None else int(t["max"]))
+
+
+def _facet(metric: Metric, field: str) -> str:
+    name = FACETS.get(field)
+    if name is None:
+        raise MetricError(
+            f"with a search, the facets are source_id, language and author_id, not {field!r}",
+            metric=metric.name or None,
+        )
+    return name
+
+
+def _columns(
+    counted: dict[tuple[Any, ...], tuple[Any, ...]],
+    metric: Metric,
+    facets: list[str],
+    period: str | None,
+    *,
+    share: bool,
+) -> dict[str, list[Any]]:
+    width = len(metric.by)
+    cols: dict[str, list[Any]] = {f"{cc.FACET}{i}": [] for i in range(width)}
+    cols.update(value=[], last=[])
+    if period is not None:
+        cols["period"] = []
+    if len(facets) > width:
+        cols["source_id"] = []
+    if share:
+        cols["total"] = []
+    for key, got in counted.items():
+        *values, number = key
+        for i in range(width):
+            cols[f"{cc.FACET}{i}"].append(values[i])
+        if len(facets) > width:
+            cols["source_id"].append(values[width])
+        if period is not None:
+            cols["period"].append(number)
+        cols["value"].append(got[0])
+        cols["last"].append(None if got[1] is None else datetime.fromtimestamp(got[1] / 1e6, UTC))
+        if share:
+            cols["total"].append(got[2])
+    return cols
+
+
+def _us(t: datetime) -> int:
+    return int((t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp() * 1_000_000)
