@@ -133,6 +133,10 @@ class SearchIndex:
         self.index.reload()
         return int(self.index.searcher().num_docs)
 
+    @property
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
+
     def searcher(self) -> tantivy.Searcher:
         self.index.reload()
         return self.index.searcher()
@@ -141,11 +145,7 @@ class SearchIndex:
     def behind(self, store: Store) -> bool:
         """Whether the store holds imports (or posts) the index has not taken in."""
         state = self.state()
-        latest, posts = first(
-            store.con,
-            "SELECT (SELECT coalesce(max(import_id), 0) FROM imports), "
-            "(SELECT count(*) FROM posts)",
-        )
+        latest, posts = _latest_import(store), _count_posts(store)
         return bool(
             state.get("pending") or latest > state.get("synced", 0) or posts != self.documents
         )
@@ -171,11 +171,7 @@ class SearchIndex:
     def rebuild(self, store: Store, *, progress: SyncProgress | None = None) -> SyncResult:
         """Index every post again from the store."""
         started = time.monotonic()
-        with self._writer() as w:
-            w.delete_all_documents()
-            w.commit()
-        self._save({"version": VERSION, "synced": 0})
-        added = self._write(store, 0, _latest_import(store), 0, progress)
+        added = self._write(store, 0, _latest_import(store), 0, progress, clear=True)
         return SyncResult(added, True, time.monotonic() - started)
 
     def update(self, store: Store, uids: Iterable[int]) -> int:
@@ -204,9 +200,12 @@ class SearchIndex:
         latest: int,
         doubtful: int,
         progress: SyncProgress | None,
+        *,
+        clear: bool = False,
     ) -> int:
         """Add the posts written by imports in (synced, latest]; a post first stored by an
-        import up to ``doubtful`` may have a document already, which it replaces."""
+        import up to ``doubtful`` may have a document already, which it replaces. ``clear``
+        removes every document first, in the same commit."""
         where = "p.import_id > ? AND p.import_id <= ?"
         ind = "post_uid IN (SELECT uid FROM posts WHERE import_id > ? AND import_id <= ?)"
         params = [synced, latest, synced, latest]
@@ -220,6 +219,8 @@ class SearchIndex:
         self._save({"version": VERSION, "synced": synced, "pending": latest})
         done = 0
         with self._writer() as w:
+            if clear:
+                w.delete_all_documents()
             for batch in _batches(store, where, ind, params):
                 done += _add(w, batch, replace=lambda first: first <= doubtful)
                 if progress:
@@ -254,7 +255,13 @@ class SearchIndex:
 
 
 def _latest_import(store: Store) -> int:
-    return int(first(store.con, "SELECT coalesce(max(import_id), 0) FROM imports")[0])
+    """The newest import that wrote anything (posts written by SQL may name no import)."""
+    row = first(
+        store.con,
+        "SELECT greatest((SELECT coalesce(max(import_id), 0) FROM imports), "
+        "(SELECT coalesce(max(import_id), 0) FROM posts))",
+    )
+    return int(row[0])
 
 
 def _count_posts(store: Store) -> int:

@@ -45,7 +45,7 @@ class SearchSyntaxError(QueryError):
 
     def __init__(self, message: str, query: str, at: int) -> None:
         self.query, self.at = query, at
-        super().__init__(f"{message} at character {at + 1}", hint=f"{query}\n{' ' * at}^")
+        super().__init__(f"{message} at character {at + 1}:\n  {query}\n  {' ' * at}^")
 
 
 # -- the syntax tree ------------------------------------------------------------------------
