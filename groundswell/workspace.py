@@ -194,9 +194,22 @@ class Workspace:
     ) -> EnrichResult:
         """Enrich the posts whose enrichment is out of date (every post: ``rebuild``)."""
         workers = self.config.imports.workers or os.cpu_count() or 1
-        return enrich_store(
+        changing = None if rebuild else self._stale_uids()
+        self.index.mark_dirty()  # until the index has them too (a killed run: it rebuilds)
+        result = enrich_store(
             self.store, self.enricher, rebuild=rebuild, workers=workers, progress=progress
         )
+        if changing is None:
+            self.rebuild_index()
+        else:
+            self.index.update(self.store, changing)
+        return result
+
+    def _stale_uids(self) -> list[int]:
+        rows = self.store.con.execute(
+            "SELECT uid FROM posts WHERE enriched IS DISTINCT FROM ?", [self.enricher.version]
+        ).fetchall()
+        return [r[0] for r in rows]
 
     def stale_posts(self) -> int:
         """Posts not enriched with the current extractors, detector and lexicons."""

@@ -32,7 +32,7 @@ from groundswell.errors import WorkspaceError
 from groundswell.search import analysis
 from groundswell.store.duckdb import Store, first
 
-VERSION = 1  # of the index layout: a different one is rebuilt
+VERSION = 2  # of the index layout: a different one is rebuilt
 STATE = "state.json"
 HEAP = 256_000_000
 BATCH = 20_000
@@ -40,9 +40,10 @@ SyncProgress = Callable[[int, int], None]  # posts indexed, posts to index
 
 # keyword fields: name -> (tokenizer, fast). Fast fields feed facets and sorting.
 KEYWORDS = {
-    "source": ("raw", True),  # exact source id
+    "source": ("raw", True),  # exact source id (facets, metrics)
+    "site": (analysis.KEY, False),  # source id and name, any case (filters)
     "lang": ("raw", True),  # ISO 639-1
-    "author": ("raw", True),  # author id, as the platform gives it
+    "author": ("raw", True),  # author id as the platform gives it (else the name)
     "who": (analysis.KEY, False),  # author id and name, any case
     "section": (analysis.KEY, False),
     "tag": (analysis.KEY, False),
@@ -64,23 +65,33 @@ def build_schema() -> tantivy.Schema:
 
 # one row per post: what its document holds (indicators gathered per post)
 POSTS_SQL = """
-SELECT p.uid, p.first_import_id AS first, epoch_us(p.time) AS time, p.source_id, p.section,
-       p.author_id, p.author_name, p.language, p.title, p.text, p.tags, i.has, i.lexicons, i.values
-FROM posts p LEFT JOIN (
+SELECT p.uid, p.first_import_id AS first, epoch_us(p.time) AS time, p.source_id,
+       s.name AS source_name, p.section, p.author_id, p.author_name, p.language, p.title, p.text,
+       p.tags, i.kinds, i.subkinds, i.lexicons, i.values, i.hosts, i.domains
+FROM posts p LEFT JOIN sources s ON s.source_id = p.source_id LEFT JOIN (
     SELECT post_uid,
-           list(DISTINCT kind) FILTER (WHERE kind <> 'lexicon' AND in_quote IS NOT TRUE)
-             || list(DISTINCT kind || ':' || subkind)
-                FILTER (WHERE kind <> 'lexicon' AND subkind IS NOT NULL
-                        AND in_quote IS NOT TRUE) AS has,
-           list(DISTINCT subkind) FILTER (WHERE kind = 'lexicon' AND in_quote IS NOT TRUE)
+           list(DISTINCT CASE WHEN kind <> 'lexicon' AND in_quote IS NOT TRUE THEN kind END)
+             AS kinds,
+           list(DISTINCT CASE WHEN kind <> 'lexicon' AND in_quote IS NOT TRUE
+                              THEN kind || ':' || subkind END) AS subkinds,
+           list(DISTINCT CASE WHEN kind = 'lexicon' AND in_quote IS NOT TRUE THEN subkind END)
              AS lexicons,
-           list(DISTINCT value) FILTER (WHERE kind <> 'lexicon')
-             || list(DISTINCT host) FILTER (WHERE host IS NOT NULL)
-             || list(DISTINCT domain) FILTER (WHERE domain IS NOT NULL) AS values
+           list(DISTINCT CASE WHEN kind <> 'lexicon' THEN value END) AS values,
+           list(DISTINCT host) AS hosts,
+           list(DISTINCT domain) AS domains
     FROM indicators WHERE {ind_where} GROUP BY post_uid
 ) i ON i.post_uid = p.uid
 WHERE {where}
 """
+
+
+SITE = ("source_id", "source_name")
+LISTS = (  # index field <- list columns of POSTS_SQL
+    ("tag", ("tags",)),
+    ("has", ("kinds", "subkinds")),
+    ("lexicon", ("lexicons",)),
+    ("indicator", ("values", "hosts", "domains")),
+)
 
 
 @dataclass
@@ -128,6 +139,11 @@ class SearchIndex:
         tmp.write_text(json.dumps(state), "utf-8")
         os.replace(tmp, self.path / STATE)
 
+    def _set(self, **changes: Any) -> None:
+        """Change some keys of the state (None removes one), written atomically."""
+        state = {**self.state(), **changes}
+        self._save({k: v for k, v in state.items() if v is not None})
+
     @property
     def documents(self) -> int:
         self.index.reload()
@@ -147,7 +163,10 @@ class SearchIndex:
         state = self.state()
         latest, posts = _latest_import(store), _count_posts(store)
         return bool(
-            state.get("pending") or latest > state.get("synced", 0) or posts != self.documents
+            state.get("pending")
+            or state.get("dirty")
+            or latest > state.get("synced", 0)
+            or posts != self.documents
         )
 
     def sync(self, store: Store, *, progress: SyncProgress | None = None) -> SyncResult:
@@ -163,7 +182,7 @@ class SearchIndex:
             # after a sync that died before its end, posts up to its target may be in already
             doubtful = int(pending) if pending else synced
             result.added = self._write(store, synced, latest, doubtful, progress)
-        if self.documents != _count_posts(store):
+        if state.get("dirty") or self.documents != _count_posts(store):
             result = self.rebuild(store, progress=progress)
         result.seconds = time.monotonic() - started
         return result
@@ -174,10 +193,16 @@ class SearchIndex:
         added = self._write(store, 0, _latest_import(store), 0, progress, clear=True)
         return SyncResult(added, True, time.monotonic() - started)
 
+    def mark_dirty(self) -> None:
+        """Posts are about to change in place (re-enrichment): until ``update`` or
+        ``rebuild`` says otherwise, the index counts as behind, and its next sync rebuilds."""
+        self._set(dirty=True)
+
     def update(self, store: Store, uids: Iterable[int]) -> int:
         """Write the documents of these posts again (after their enrichment changed)."""
         ids = list(uids)
         if not ids:
+            self._set(dirty=None)
             return 0
         con = store.con
         con.register("uids_in", pa.table({"uid": pa.array(ids, pa.int64())}))
@@ -189,6 +214,7 @@ class SearchIndex:
                 for batch in _batches(store, where, ind, []):
                     n += _add(w, batch, replace=lambda _: True)
                 w.commit()
+            self._set(dirty=None)
             return n
         finally:
             con.unregister("uids_in")
@@ -216,7 +242,7 @@ class SearchIndex:
                 [synced, latest],
             )[0]
         )
-        self._save({"version": VERSION, "synced": synced, "pending": latest})
+        self._set(synced=synced, pending=latest)
         done = 0
         with self._writer() as w:
             if clear:
@@ -227,7 +253,7 @@ class SearchIndex:
                     progress(done, todo)
             w.commit()
             w.wait_merging_threads()
-        self._save({"version": VERSION, "synced": latest})
+        self._set(synced=latest, pending=None, **({"dirty": None} if clear else {}))
         return done
 
     @contextlib.contextmanager
@@ -291,28 +317,24 @@ def _add(writer: tantivy.IndexWriter, batch: pa.RecordBatch, replace: Callable[[
             value = cols[field][i]
             if value:
                 doc.add_text("text", analysis.normal(value))
-        for field, column in (
-            ("source", "source_id"),
-            ("lang", "language"),
-            ("author", "author_id"),
-        ):
+        for field, column in (("source", "source_id"), ("lang", "language")):
             value = cols[column][i]
             if value:
                 doc.add_text(field, value)
-        for column in ("author_id", "author_name"):
-            value = cols[column][i]
-            if value:
-                doc.add_text("who", value)
-        if cols["section"][i]:
-            doc.add_text("section", cols["section"][i])
-        for field, column in (
-            ("tag", "tags"),
-            ("has", "has"),
-            ("lexicon", "lexicons"),
-            ("indicator", "values"),
-        ):
-            for value in cols[column][i] or ():
+        author = cols["author_id"][i] or cols["author_name"][i]  # (an id, else the name)
+        if author:
+            doc.add_text("author", author)
+        for field, columns in (("who", ("author_id", "author_name")), ("site", SITE)):
+            for column in columns:
+                value = cols[column][i]
                 if value:
                     doc.add_text(field, value)
+        if cols["section"][i]:
+            doc.add_text("section", cols["section"][i])
+        for field, columns in LISTS:
+            for column in columns:
+                for value in cols[column][i] or ():
+                    if value:  # (lists hold nulls for the rows of other kinds)
+                        doc.add_text(field, value)
         writer.add_document(doc)
     return n

@@ -27,7 +27,7 @@ from groundswell.search import analysis
 # qualifier -> (index field, how the value is matched)
 FIELDS = {
     "author": ("who", "key"),
-    "source": ("source", "exact"),
+    "source": ("site", "key"),
     "section": ("section", "key"),
     "lang": ("lang", "key"),
     "language": ("lang", "key"),

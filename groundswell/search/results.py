@@ -36,7 +36,7 @@ class SearchFilters:
 
     since: datetime | None = None
     until: datetime | None = None
-    sources: tuple[str, ...] = ()  # source ids
+    sources: tuple[str, ...] = ()  # source ids or names (any case)
     sections: tuple[str, ...] = ()  # board, subforum, channel (any case)
     authors: tuple[str, ...] = ()  # author id or display name (any case)
     languages: tuple[str, ...] = ()  # ISO 639-1
@@ -48,7 +48,7 @@ class SearchFilters:
     def clauses(self, schema: tantivy.Schema) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         out: list[tuple[tantivy.Occur, tantivy.Query]] = []
         for name, index_field, lower in (
-            ("sources", "source", False),
+            ("sources", "site", True),
             ("sections", "section", True),
             ("authors", "who", True),
             ("languages", "lang", True),
