@@ -85,8 +85,8 @@ WHERE {where}
 """
 
 
-SITE = ("source_id", "source_name")
-LISTS = (  # index field <- list columns of POSTS_SQL
+SITE: tuple[str, ...] = ("source_id", "source_name")
+LISTS: tuple[tuple[str, tuple[str, ...]], ...] = (  # index field <- list columns of POSTS_SQL
     ("tag", ("tags",)),
     ("has", ("kinds", "subkinds")),
     ("lexicon", ("lexicons",)),
@@ -204,20 +204,15 @@ class SearchIndex:
         if not ids:
             self._set(dirty=None)
             return 0
-        con = store.con
-        con.register("uids_in", pa.table({"uid": pa.array(ids, pa.int64())}))
-        try:
-            where = "p.uid IN (SELECT uid FROM uids_in)"
-            ind = "post_uid IN (SELECT uid FROM uids_in)"
-            with self._writer() as w:
-                n = 0
-                for batch in _batches(store, where, ind, []):
-                    n += _add(w, batch, replace=lambda _: True)
-                w.commit()
-            self._set(dirty=None)
-            return n
-        finally:
-            con.unregister("uids_in")
+        where = "p.uid IN (SELECT unnest(?))"
+        ind = "post_uid IN (SELECT unnest(?))"
+        with self._writer() as w:
+            n = 0
+            for batch in _batches(store, where, ind, [ids, ids]):
+                n += _add(w, batch, replace=lambda _: True)
+            w.commit()
+        self._set(dirty=None)
+        return n
 
     def _write(
         self,
@@ -311,7 +306,7 @@ def _add(writer: tantivy.IndexWriter, batch: pa.RecordBatch, replace: Callable[[
     for i in range(n):
         uid = cols["uid"][i]
         if replace(cols["first"][i]):
-            writer.delete_documents("uid", uid)
+            writer.delete_documents_by_term("uid", uid)
         doc = tantivy.Document(uid=uid, time=cols["time"][i])
         for field in ("title", "text"):
             value = cols[field][i]
