@@ -42,7 +42,8 @@ POSTS = [
         "mallory",
         "General chat",
         10,
-        '<script>alert("x")</script> covid <img src=x onerror=alert(1)> " onmouseover="steal() covid',
+        '<script>alert("x")</script> covid <img src=x onerror=alert(1)> '
+        '" onmouseover="steal() covid',
     ),
     (
         "de1",
@@ -56,7 +57,7 @@ POSTS = [
 ]
 
 
-def write(path: Path, rows: list[tuple]) -> Path:  # type: ignore[type-arg]
+def write(path: Path, rows: list[tuple]) -> Path:
     with path.open("w", encoding="utf-8") as f:
         for pid, source, lang, author, board, day, text in rows:
             rec = {
