@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TS = pa.timestamp("us", tz="UTC")
 
@@ -33,6 +33,7 @@ class Table:
     schema: pa.Schema
     primary_key: tuple[str, ...] = ()  # enforced by DuckDB (small tables only)
     key: tuple[str, ...] = ()  # logical key, enforced by the import merge (large tables)
+    unique: tuple[str, ...] = ()  # a second key enforced by DuckDB
 
     @property
     def columns(self) -> list[str]:
@@ -330,9 +331,38 @@ POSTS = Table(
                 "The import run that first stored the record.",
                 nullable=False,
             ),
+            col(
+                "account",
+                pa.int32(),
+                "The author's account (`accounts.account`): one per author id on one source, "
+                "assigned at import; null when `author_id` is null.",
+            ),
         ]
     ),
     key=("uid",),
+)
+
+ACCOUNTS = Table(
+    "accounts",
+    "The dictionary of accounts: one row per author id on one source (the same id on two "
+    "sources is two accounts), numbered densely from 1 in the order imports first stored them "
+    "(within one batch, by source and author id). Imports add the accounts of the posts they "
+    "store, in the same transaction; `posts.account` refers to them. Distinct author counts "
+    "are counted over these numbers (docs/metrics.md).",
+    pa.schema(
+        [
+            col(
+                "account",
+                pa.int32(),
+                "Dense number of the account, from 1 (`posts.account`).",
+                nullable=False,
+            ),
+            col("source_id", pa.string(), "The source the author posts on.", nullable=False),
+            col("author_id", pa.string(), "The author id on that source.", nullable=False),
+        ]
+    ),
+    primary_key=("account",),
+    unique=("source_id", "author_id"),
 )
 
 INDICATORS = Table(
@@ -447,6 +477,7 @@ TABLES: dict[str, Table] = {
         IMPORTS,
         QUARANTINE,
         POSTS,
+        ACCOUNTS,
         INDICATORS,
         SNAPSHOTS,
         EVENT_TABLES,
@@ -484,6 +515,8 @@ def ddl(table: Table) -> str:
     ]
     if table.primary_key:
         cols.append("PRIMARY KEY (" + ", ".join(f'"{c}"' for c in table.primary_key) + ")")
+    if table.unique:
+        cols.append("UNIQUE (" + ", ".join(f'"{c}"' for c in table.unique) + ")")
     return f'CREATE TABLE IF NOT EXISTS "{table.name}" (\n  ' + ",\n  ".join(cols) + "\n)"
 
 
@@ -500,6 +533,8 @@ def markdown() -> str:
         out += [f"## `{t.name}`", "", t.doc, ""]
         if t.primary_key or t.key:
             out += [f"Key: {', '.join(f'`{c}`' for c in t.primary_key or t.key)}.", ""]
+        if t.unique:
+            out += [f"Unique: {', '.join(f'`{c}`' for c in t.unique)}.", ""]
         out += ["| column | type | description |", "|---|---|---|"]
         for f in t.schema:
             doc = (f.metadata or {}).get(b"doc", b"").decode()

@@ -7,6 +7,10 @@ edit time, post time, then retrieval time), so an old export imported late undoe
 
 A batch whose keys are all new and distinct (a first import) is appended directly; large
 appends go straight to the store file rather than through DuckDB's log.
+
+Posts carry their author's account (``posts.account``, see ``schema.ACCOUNTS``): the authors of
+the posts stored that have no account yet are numbered in the same transaction, and the posts
+are written joined to the accounts.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import pyarrow as pa
 from groundswell import schema
 from groundswell.ingest.records import Target
 from groundswell.sources.base import Reject
+from groundswell.store.duckdb import add_accounts
 
 _IND = ", ".join(f'"{c}"' for c in schema.INDICATORS.columns)
 
@@ -68,7 +73,11 @@ def _merge(
                (SELECT count(*) FROM batch_in b SEMI JOIN "{name}" p ON {on})""").fetchall()
     columns = ", ".join(f'"{c}"' for c in table.columns)
     if not repeats and not known:  # the common case of a first import: append
-        con.execute(f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM batch_in')
+        if posts:
+            add_accounts(con, "batch_in")
+            con.execute(f"INSERT INTO posts ({columns}) {_with_accounts('batch_in', {})}")
+        else:
+            con.execute(f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM batch_in')
         if with_indicators:
             con.execute(f"INSERT INTO indicators ({_IND}) SELECT {_IND} FROM ind_in")
         return MergeCounts(new=rows, spans=_spans(con, "batch_in") if posts else {})
@@ -120,18 +129,33 @@ def _merge(
             con.execute("""DELETE FROM indicators WHERE post_uid IN (
                 SELECT uid FROM stage WHERE _status = 'updated')""")
     if out.new or out.updated:
-        kept = ", ".join(
-            "coalesce(_old_first, first_import_id)" if c == "first_import_id" else f'"{c}"'
-            for c in table.columns
-        )
-        con.execute(f"""INSERT INTO "{name}" ({columns}) SELECT {kept} FROM stage
-                        WHERE _status IN ('new', 'updated')""")
+        stored = "_status IN ('new', 'updated')"
+        if posts:
+            add_accounts(con, "stage", stored)
+            first_ = {"first_import_id": "coalesce(b._old_first, b.first_import_id)"}
+            con.execute(
+                f"INSERT INTO posts ({columns}) {_with_accounts('stage', first_)} WHERE b.{stored}"
+            )
+        else:
+            con.execute(
+                f'INSERT INTO "{name}" ({columns}) SELECT {columns} FROM stage WHERE {stored}'
+            )
         if with_indicators:
             con.execute(f"""INSERT INTO indicators ({_IND}) SELECT {_IND} FROM ind_in
                 SEMI JOIN stage s ON ind_in._row = s._seq AND s._status IN ('new', 'updated')""")
     if posts:
         out.spans = _spans(con, "stage")
     return out
+
+
+def _with_accounts(relation: str, instead: dict[str, str]) -> str:
+    """SELECT of the posts columns of ``relation`` (as ``b``) with their accounts (``instead``:
+    other expressions for some columns)."""
+    cols = ", ".join(
+        "a.account" if c == "account" else instead.get(c, f'b."{c}"') for c in schema.POSTS.columns
+    )
+    return f"""SELECT {cols} FROM {relation} b LEFT JOIN accounts a
+        ON a.source_id = b.source_id AND a.author_id = b.author_id"""
 
 
 def _spans(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, tuple[int, int]]:

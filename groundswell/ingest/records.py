@@ -34,9 +34,16 @@ class Target:
     version: tuple[str, ...] = ()
 
 
-# Not compared to tell an edit: provenance, and what enrichment derives (a newer enrichment
-# version is not an edit of the post).
-_POST_DERIVED = {"uid", "import_id", "first_import_id", "retrieved_at", *ENRICHED_COLUMNS}
+# Not compared to tell an edit: provenance, what enrichment derives (a newer enrichment
+# version is not an edit of the post), and the account (the merge assigns it).
+_POST_DERIVED = {
+    "uid",
+    "import_id",
+    "first_import_id",
+    "retrieved_at",
+    "account",
+    *ENRICHED_COLUMNS,
+}
 POSTS = Target(
     schema.POSTS,
     tuple(c for c in schema.POSTS.columns if c not in _POST_DERIVED),

@@ -179,7 +179,8 @@ class Store:
 
     def migrate(self, found: int) -> None:
         """Bring an older store up to this schema. Every change so far is additive (new tables,
-        new nullable columns), so this is generic: create what is missing."""
+        new nullable columns), so this is generic: create what is missing; then fill what a
+        version derives from stored rows (3: the accounts of the stored posts)."""
         with self.transaction() as con:
             for table in schema.TABLES.values():
                 con.execute(schema.ddl(table))
@@ -196,6 +197,8 @@ class Store:
                             f'ALTER TABLE "{table.name}" ADD COLUMN "{f.name}" '
                             f"{schema.duckdb_type(f.type)}"
                         )
+            if found < 3:
+                fill_accounts(con)
             con.execute(
                 "UPDATE meta SET value = ? WHERE key = 'schema_version'",
                 [str(schema.SCHEMA_VERSION)],
@@ -218,3 +221,30 @@ class Store:
         row = first(self.con, f'SELECT coalesce(max("{column}"), 0) + 1 FROM "{table}"')
         assert row is not None
         return int(row[0])
+
+
+# -- accounts ------------------------------------------------------------------------------
+def add_accounts(con: duckdb.DuckDBPyConnection, relation: str, where: str = "TRUE") -> None:
+    """Number the (source_id, author_id) pairs of ``relation`` (its rows matching ``where``)
+    that have no account yet: the next keys after the highest one, in the pairs' order. Run
+    inside the transaction that stores their posts (one writer at a time: the numbers are
+    dense)."""
+    con.execute(f"""
+        INSERT INTO accounts (account, source_id, author_id)
+        SELECT (SELECT coalesce(max(account), 0) FROM accounts)
+                 + row_number() OVER (ORDER BY n.source_id, n.author_id),
+               n.source_id, n.author_id
+        FROM (SELECT DISTINCT source_id, author_id FROM {relation}
+              WHERE author_id IS NOT NULL AND ({where})) n
+        ANTI JOIN accounts a ON a.source_id = n.source_id AND a.author_id = n.author_id""")
+
+
+def fill_accounts(con: duckdb.DuckDBPyConnection) -> None:
+    """Give every stored post with an author and no account its account (the back-fill of
+    schema version 3; also for posts written into the store by SQL, as benchmarks and tests
+    do)."""
+    add_accounts(con, "posts", "account IS NULL")
+    con.execute("""
+        UPDATE posts SET account = a.account FROM accounts a
+        WHERE posts.account IS NULL AND a.source_id = posts.source_id
+          AND a.author_id = posts.author_id""")
