@@ -63,11 +63,24 @@ def build_schema() -> tantivy.Schema:
     return sb.build()
 
 
-# one row per post: what its document holds (indicators gathered per post)
+# one row per post: its uid, the import that first stored it, and its document as JSON (made
+# here in SQL, so that Python only hands each one over). Lists drop nulls: tantivy takes no null.
 POSTS_SQL = """
-SELECT p.uid, p.first_import_id AS first, epoch_us(p.time) AS time, p.source_id,
-       s.name AS source_name, p.section, p.author_id, p.author_name, p.language, p.title, p.text,
-       p.tags, i.kinds, i.subkinds, i.lexicons, i.values, i.hosts, i.domains
+SELECT p.uid, p.first_import_id AS first, to_json({{
+    uid: p.uid,
+    time: epoch_us(p.time),
+    text: _kept([p.title, nfc_normalize(p.text)]),
+    source: [p.source_id],
+    site: _kept([p.source_id, s.name]),
+    lang: _kept([p.language]),
+    author: _kept([coalesce(p.author_id, p.author_name)]),
+    who: _kept([p.author_id, p.author_name]),
+    section: _kept([p.section]),
+    tag: _kept(coalesce(p.tags, [])),
+    has: _kept(coalesce(i.kinds, []) || coalesce(i.subkinds, [])),
+    lexicon: _kept(coalesce(i.lexicons, [])),
+    indicator: _kept(coalesce(i.values, []) || coalesce(i.hosts, []) || coalesce(i.domains, []))
+}}) AS doc
 FROM posts p LEFT JOIN sources s ON s.source_id = p.source_id LEFT JOIN (
     SELECT post_uid,
            list(DISTINCT CASE WHEN kind <> 'lexicon' AND in_quote IS NOT TRUE THEN kind END)
@@ -83,14 +96,8 @@ FROM posts p LEFT JOIN sources s ON s.source_id = p.source_id LEFT JOIN (
 ) i ON i.post_uid = p.uid
 WHERE {where}
 """
-
-
-SITE: tuple[str, ...] = ("source_id", "source_name")
-LISTS: tuple[tuple[str, tuple[str, ...]], ...] = (  # index field <- list columns of POSTS_SQL
-    ("tag", ("tags",)),
-    ("has", ("kinds", "subkinds")),
-    ("lexicon", ("lexicons",)),
-    ("indicator", ("values", "hosts", "domains")),
+KEPT = (
+    "CREATE OR REPLACE TEMP MACRO _kept(xs) AS list_filter(xs, lambda x: x IS NOT NULL AND x <> '')"
 )
 
 
@@ -295,41 +302,17 @@ def _batches(
     sql = POSTS_SQL.format(where=where, ind_where=ind_where)
     cursor = store.con.cursor()  # its own result: the caller's connection stays free
     try:
+        cursor.execute(KEPT)
         yield from cursor.sql(sql, params=params).to_arrow_reader(BATCH)
     finally:
         cursor.close()
 
 
 def _add(writer: tantivy.IndexWriter, batch: pa.RecordBatch, replace: Callable[[int], bool]) -> int:
-    cols = batch.to_pydict()
-    n = batch.num_rows
-    for i in range(n):
-        uid = cols["uid"][i]
-        if replace(cols["first"][i]):
+    """Add a batch of documents; a post for which ``replace`` holds loses its old one first."""
+    uids, firsts, docs = (batch.column(i).to_pylist() for i in range(3))
+    for uid, first_import, doc in zip(uids, firsts, docs, strict=True):
+        if replace(first_import):
             writer.delete_documents_by_term("uid", uid)
-        doc = tantivy.Document(uid=uid, time=cols["time"][i])
-        for field in ("title", "text"):
-            value = cols[field][i]
-            if value:
-                doc.add_text("text", analysis.normal(value))
-        for field, column in (("source", "source_id"), ("lang", "language")):
-            value = cols[column][i]
-            if value:
-                doc.add_text(field, value)
-        author = cols["author_id"][i] or cols["author_name"][i]  # (an id, else the name)
-        if author:
-            doc.add_text("author", author)
-        for field, columns in (("who", ("author_id", "author_name")), ("site", SITE)):
-            for column in columns:
-                value = cols[column][i]
-                if value:
-                    doc.add_text(field, value)
-        if cols["section"][i]:
-            doc.add_text("section", cols["section"][i])
-        for field, columns in LISTS:
-            for column in columns:
-                for value in cols[column][i] or ():
-                    if value:  # (lists hold nulls for the rows of other kinds)
-                        doc.add_text(field, value)
-        writer.add_document(doc)
-    return n
+        writer.add_json(doc)
+    return len(docs)

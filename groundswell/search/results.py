@@ -190,15 +190,11 @@ class Searcher:
     ) -> list[Hit]:
         if not uids:
             return []
-        con = self.store.con
-        con.register("hit_uids", pa.table({"uid": pa.array(uids, pa.int64())}))
-        try:
-            rows = con.execute(
-                "SELECT uid, time, source_id, section, coalesce(author_name, author_id), title, "
-                "native_id, text FROM posts WHERE uid IN (SELECT uid FROM hit_uids)"
-            ).fetchall()
-        finally:
-            con.unregister("hit_uids")
+        rows = self.store.con.execute(  # (= ANY of a list: a point look-up, ~1 ms)
+            "SELECT uid, time, source_id, section, coalesce(author_name, author_id), title, "
+            "native_id, text FROM posts WHERE uid = ANY(?)",
+            [uids],
+        ).fetchall()
         by_uid = {r[0]: r for r in rows}
         snippets = tantivy.SnippetGenerator.create(searcher, query, self.index.schema, "text")
         snippets.set_max_num_chars(SNIPPET_CHARS)
