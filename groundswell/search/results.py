@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
-import pyarrow as pa
 import tantivy
 
 from groundswell.errors import QueryError
