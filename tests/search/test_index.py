@@ -23,7 +23,12 @@ T0 = 1_580_000_000
 def write(path: Path, n: int, *, start: int = 0, text: str = "post {i} about rain") -> Path:
     with path.open("w", encoding="utf-8") as f:
         for i in range(start, start + n):
-            rec = {"id": i, "created_at": T0 + 60 * i, "author": f"u{i % 5}", "text": text.format(i=i)}
+            rec = {
+                "id": i,
+                "created_at": T0 + 60 * i,
+                "author": f"u{i % 5}",
+                "text": text.format(i=i),
+            }
             f.write(json.dumps(rec) + "\n")
     return path
 
