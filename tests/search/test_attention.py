@@ -145,7 +145,7 @@ def test_a_named_search_metric_and_its_anomalies(tmp_path) -> None:  # type: ign
         (
             Metric(measure="distinct", column="author_id", where=parse_filters(["search = x"])),
             "search counts posts",
-        ),  # fmt: skip
+        ),
         (Metric(table="indicators", where=parse_filters(["search = x"])), "search counts posts"),
     ],
 )
