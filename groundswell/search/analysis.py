@@ -7,8 +7,9 @@ exactly the posts holding them side by side. Terms are lower-cased and folded to
 a folding exists (``Ça`` -> ``ca``, ``naïve`` -> ``naive``); Cyrillic, Greek and other scripts
 keep their letters, lower-cased.
 
-Keyword fields (source, section, author, language, tags, lexicons) are matched whole and
-without regard to case; indicator values are matched exactly as enrichment normalised them.
+Keyword fields (source, section, author, language, tags, lexicons, indicator values) are
+matched whole and without regard to case (an EVM address matches in any case; two base58
+addresses that differ only in case are, in practice, never both real).
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from groundswell.errors import WorkspaceError
 from groundswell.search import analysis
 from groundswell.store.duckdb import Store, first
 
-VERSION = 2  # of the index layout: a different one is rebuilt
+VERSION = 3  # of the index layout: a different one is rebuilt
 STATE = "state.json"
 HEAP = 256_000_000
 BATCH = 20_000
@@ -49,7 +49,7 @@ KEYWORDS = {
     "tag": (analysis.KEY, False),
     "lexicon": (analysis.KEY, False),  # lexicons hit outside quotes
     "has": (analysis.KEY, False),  # indicator kinds (and kind:subkind) outside quotes
-    "indicator": ("raw", False),  # indicator values, URL hosts and registrable domains
+    "indicator": (analysis.KEY, False),  # indicator values, URL hosts, registrable domains
 }
 
 

@@ -24,17 +24,17 @@ import tantivy
 from groundswell.errors import QueryError
 from groundswell.search import analysis
 
-# qualifier -> (index field, how the value is matched)
+# qualifier -> index field (keyword fields: a whole value, in any case)
 FIELDS = {
-    "author": ("who", "key"),
-    "source": ("site", "key"),
-    "section": ("section", "key"),
-    "lang": ("lang", "key"),
-    "language": ("lang", "key"),
-    "tag": ("tag", "key"),
-    "lexicon": ("lexicon", "key"),
-    "has": ("has", "key"),
-    "indicator": ("indicator", "exact"),
+    "author": "who",
+    "source": "site",
+    "section": "section",
+    "lang": "lang",
+    "language": "lang",
+    "tag": "tag",
+    "lexicon": "lexicon",
+    "has": "has",
+    "indicator": "indicator",
 }
 OPERATORS = ("AND", "OR", "NOT")
 MIN_PREFIX = 2
@@ -245,11 +245,9 @@ class Compiler:
 
     def word(self, w: Word, q: str) -> tantivy.Query:
         if w.field is not None:
-            field, how = FIELDS[w.field]
-            value = w.text if how == "exact" else w.text.lower()
             if w.prefix:
                 raise SearchSyntaxError(f"{w.field}: takes a whole value, not a prefix", q, w.at)
-            return tantivy.Query.term_query(self.schema, field, value)
+            return tantivy.Query.term_query(self.schema, FIELDS[w.field], w.text.lower())
         terms = self.text.analyze(analysis.normal(w.text))
         if not terms:
             raise SearchSyntaxError(f"nothing to search for in {w.text!r}", q, w.at)

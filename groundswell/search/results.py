@@ -26,6 +26,16 @@ SORTS = ("relevance", "newest", "oldest")
 SNIPPET_CHARS = 240
 FACET_SIZES = {"source": 20, "lang": 20, "author": 10}
 MAX_LIMIT = 10_000
+KEYWORD_FILTERS = {  # SearchFilters field -> index field (see index.KEYWORDS)
+    "sources": "site",
+    "sections": "section",
+    "authors": "who",
+    "languages": "lang",
+    "has": "has",
+    "indicators": "indicator",
+    "lexicons": "lexicon",
+    "tags": "tag",
+}
 
 
 @dataclass(frozen=True)
@@ -46,22 +56,12 @@ class SearchFilters:
 
     def clauses(self, schema: tantivy.Schema) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         out: list[tuple[tantivy.Occur, tantivy.Query]] = []
-        for name, index_field, lower in (
-            ("sources", "site", True),
-            ("sections", "section", True),
-            ("authors", "who", True),
-            ("languages", "lang", True),
-            ("has", "has", True),
-            ("indicators", "indicator", False),
-            ("lexicons", "lexicon", True),
-            ("tags", "tag", True),
-        ):
+        for name, index_field in KEYWORD_FILTERS.items():
             values = getattr(self, name)
             if values:
-                terms = [v.lower() if lower else v for v in values]
-                out.append(
-                    (tantivy.Occur.Must, tantivy.Query.term_set_query(schema, index_field, terms))
-                )
+                terms = [v.lower() for v in values]
+                query = tantivy.Query.term_set_query(schema, index_field, terms)
+                out.append((tantivy.Occur.Must, query))
         if self.since is not None or self.until is not None:
             lo = _us(self.since) if self.since else -(2**62)
             hi = _us(self.until) - 1 if self.until else 2**62
