@@ -4,8 +4,9 @@ the PySpark backend later).
 Every field a definition names is checked against the table's columns, and every value is
 cast to the column's type and handed to Ibis as a typed literal, which the SQL compiler quotes:
 no text from a definition is ever pasted into SQL, so filters from untrusted callers are safe.
-The only backend-specific pieces are three built-in functions (``epoch_us``, ``divide``,
-``epoch_ms``) used to number calendar periods, declared once below.
+The only backend-specific pieces are built-in functions declared once below: three
+(``epoch_us``, ``divide``, ``epoch_ms``) number calendar periods, and two (``bitstring_agg``,
+``bit_count``) count distinct authors exactly as bitmaps over their dense account numbers.
 """
 
 from __future__ import annotations
@@ -49,6 +50,22 @@ def _div(a: dt.int64, b: dt.int64) -> dt.int64:
 @ibis.udf.scalar.builtin(name="epoch_ms")
 def _from_ms(ms: dt.int64) -> dt.Timestamp():  # type: ignore[valid-type]
     """The naive timestamp ``ms`` milliseconds after 1970-01-01."""
+
+
+@ibis.udf.agg.builtin(name="bitstring_agg")
+def _bitmap(x: dt.int32, lo: dt.int32, hi: dt.int32) -> dt.binary:
+    """A bitstring of ``hi - lo + 1`` bits with bit ``x - lo`` set for every ``x`` (each in
+    [lo, hi]); null when there is none."""
+
+
+@ibis.udf.scalar.builtin(name="bit_count")
+def _bit_count(bits: dt.binary) -> dt.int64:
+    """The number of bits set."""
+
+
+# Distinct authors are counted as one bitmap per group over the account numbers when the
+# bitmaps (groups x accounts / 8 bytes, per thread) fit in this; else with count(DISTINCT).
+BITMAP_BUDGET = 256 * 2**20
 
 
 US_HOUR, US_DAY = 3_600_000_000, 86_400_000_000
@@ -163,6 +180,7 @@ class Engine:
         self.con = con
         self.ib = ibis.duckdb.from_connection(con)
         self._tables: dict[str, ir.Table] = {}
+        self._distinct: dict[tuple[str, str], float] = {}
 
     def table(self, name: str) -> ir.Table:
         if name not in self._tables:
@@ -171,6 +189,30 @@ class Engine:
 
     def columns(self, expr: ir.Table) -> dict[str, list[Any]]:
         return dict(self.ib.to_pyarrow(expr).to_pydict())
+
+    def accounts(self) -> int:
+        """The highest account number (0: none). Read on every query: an import since may
+        have added accounts."""
+        return int(
+            self.con.execute("SELECT coalesce(max(account), 0) FROM accounts").fetchall()[0][0]
+        )
+
+    def distinct_values(self, table: str, column: str) -> float:
+        """About how many distinct non-null values ``column`` holds (HyperLogLog; inf when it
+        cannot be counted), counted once per engine: an estimate only chooses how to count.
+        (DuckDB's own statistics are not used: an UPDATE leaves their distinct count stale.)"""
+        if (table, column) not in self._distinct:
+            q = '"' + table.replace('"', '""') + '"'
+            c = '"' + column.replace('"', '""') + '"'
+            try:
+                rows = self.con.execute(f"SELECT approx_count_distinct({c}) FROM {q}").fetchall()
+                self._distinct[(table, column)] = float(rows[0][0])
+            except duckdb.Error:
+                self._distinct[(table, column)] = float("inf")
+        return self._distinct[(table, column)]
+
+    def threads(self) -> int:
+        return int(self.con.execute("SELECT current_setting('threads')").fetchall()[0][0])
 
     def time_range(self, tgt: Target) -> tuple[datetime, datetime] | None:
         """The first and last time in a table (from DuckDB's statistics: about a millisecond;
@@ -232,16 +274,24 @@ def aggregate(
     adds_up = metric.measure in ("count", "sum")  # (a share's parts are counts)
     fold_after = keep is not None and adds_up  # fold into "other" after counting: cheaper
     groups: dict[str, ir.Value] = {}
+    periods = 1
     if period is not None:  # (None: the whole range as one)
         span = eng.time_range(tgt) or (datetime.now(UTC), datetime.now(UTC))
         lo = max(span[0], since) if since else span[0]
         hi = min(span[1], until) if until else span[1]
-        shifts = offsets(ZoneInfo(timezone), min(lo, hi), hi)
+        zone = ZoneInfo(timezone)
+        shifts = offsets(zone, min(lo, hi), hi)
         groups["period"] = period_key(t[tgt.time], period, shifts)
+        first_, last_ = (key_of(period, x.astimezone(zone).replace(tzinfo=None)) for x in (lo, hi))
+        periods = max(last_ - first_ + 1, 1)
     groups.update(_facets(t, metric, None if fold_after else keep))
-    if by_source and source_facet(metric) is None:  # (else the facet says it)
+    by_source = by_source and source_facet(metric) is None  # (else the facet says it)
+    if by_source:
         groups["source_id"] = t.source_id
-    aggs = {"value": _measure(t, metric), "last": t[tgt.time].max()}
+    value = _measure(t, metric)
+    if _of_accounts(tgt, metric, t):
+        value = _distinct_accounts(eng, t, _groups(eng, tgt, metric, keep, periods, by_source))
+    aggs = {"value": value, "last": t[tgt.time].max()}
     if metric.share:
         cond = ibis.and_(*(_condition(eng, t, f, metric) for f in metric.share))
         aggs["value"] = cond.cast("int64").sum()
@@ -376,6 +426,50 @@ def _measure(t: ir.Table, metric: Metric) -> ir.Scalar:
     p = PERCENTILE.fullmatch(m)
     assert p is not None
     return x.quantile(int(p.group(1)) / 100)
+
+
+def _of_accounts(tgt: Target, metric: Metric, t: ir.Table) -> bool:
+    """Whether the metric counts distinct authors of posts (counted over their accounts)."""
+    return (
+        metric.measure == "distinct"
+        and not metric.duration
+        and tgt.table == "posts"
+        and metric.column is not None
+        and field_name(metric.column) == "author_id"
+        and "account" in t.columns
+    )
+
+
+def _groups(
+    eng: Engine,
+    tgt: Target,
+    metric: Metric,
+    keep: list[str] | None,
+    periods: int,
+    by_source: bool,
+) -> float:
+    """About how many groups an aggregation makes, at most: periods times the values of each
+    facet (a top-N's kept ones and "other"; else the column's distinct values with a margin for
+    the estimate's error, and "(none)")."""
+    n = float(periods)
+    fields = [field_name(f) for f in metric.by] + (["source_id"] if by_source else [])
+    for i, f in enumerate(fields):
+        if i == 0 and keep:
+            n *= len(keep) + 1
+        else:
+            n *= eng.distinct_values(tgt.table, f) * 1.25 + 1
+    return n
+
+
+def _distinct_accounts(eng: Engine, t: ir.Table, groups: float) -> ir.Scalar:
+    """Distinct accounts, exactly: as a bitmap per group over the dense account numbers
+    (about five times faster than count(DISTINCT)) when the bitmaps fit in BITMAP_BUDGET, else
+    count(DISTINCT account)."""
+    top = eng.accounts()
+    if not top or groups * ((top + 7) // 8) * eng.threads() > BITMAP_BUDGET:
+        return t.account.nunique()
+    bitmap = _bitmap(t.account, ibis.literal(1, "int32"), ibis.literal(top, "int32"))
+    return _bit_count(bitmap).fill_null(0)
 
 
 def _condition(eng: Engine, t: ir.Table, f: Filter, metric: Metric) -> ir.BooleanValue:
