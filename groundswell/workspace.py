@@ -43,6 +43,7 @@ from groundswell.analysis.metrics import Metric
 from groundswell.analysis.series import MISSING, Series
 from groundswell.analysis.transforms import Transform
 from groundswell.analysis.transforms import apply as apply_transform
+from groundswell.analysis.trends import aware
 from groundswell.analysis.trends import pooled as pooled_baseline
 from groundswell.analysis.trends import trend as run_trend
 from groundswell.coverage import merge_spans
@@ -255,6 +256,13 @@ class Workspace:
         An index left behind by a killed import is brought in step first."""
         if self.index.behind(self.store):
             self.sync_index()
+        zone = ZoneInfo(self.config.timezone)
+        if filters is not None:  # naive times are in the workspace's timezone
+            filters = dataclasses.replace(
+                filters,
+                since=aware(filters.since, zone),
+                until=aware(filters.until, zone),
+            )
         return self.searcher.search(
             query,
             filters,

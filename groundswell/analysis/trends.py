@@ -71,7 +71,7 @@ def trend(
     except ConfigError as e:
         raise MetricError(e.message, metric=metric.name or None) from None
     zone = ZoneInfo(tz)
-    since, until, as_of = (_aware(x, zone) for x in (since, until, as_of))
+    since, until, as_of = (aware(x, zone) for x in (since, until, as_of))
     if since is not None:  # whole periods only: from the start of the one holding since
         since = _utc(cc.shift(metric.period, _local(since, zone)), zone)
     if until is not None:  # ... and to the start of the one holding until
@@ -390,7 +390,8 @@ def _local(t: datetime, zone: ZoneInfo) -> datetime:
     return t.astimezone(zone).replace(tzinfo=None)
 
 
-def _aware(t: datetime | None, zone: ZoneInfo) -> datetime | None:
+def aware(t: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """``t`` with ``zone`` as its timezone when it has none."""
     if t is None:
         return None
     return t.replace(tzinfo=zone) if t.tzinfo is None else t

@@ -161,3 +161,18 @@ def test_a_search_filter_keeps_its_quotes() -> None:
     assert f.value == '"fog rain" OR hail'
     with pytest.raises(MetricError, match="takes '='"):
         parse_filters(["search != rain"])
+
+
+def test_naive_times_are_in_the_workspace_timezone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "ws"
+    Workspace.init(path).close()
+    config = path / "groundswell.toml"
+    config.write_text(config.read_text().replace('timezone = "UTC"', f'timezone = "{TZ}"'))
+    with Workspace.open(path) as ws:
+        add_posts(ws, seed=9, n=0)  # only the three posts at local midnight and after
+        naive = SearchFilters(since=datetime(2020, 3, 29), until=datetime(2020, 3, 30))
+        aware = SearchFilters(
+            since=datetime(2020, 3, 29, tzinfo=ZoneInfo(TZ)),
+            until=datetime(2020, 3, 30, tzinfo=ZoneInfo(TZ)),
+        )
+        assert ws.search("rain", naive).total == ws.search("rain", aware).total == 2
