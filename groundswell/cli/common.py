@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
+    MofNCompleteColumn,
     Progress,
     ProgressColumn,
     Task,
@@ -153,34 +154,57 @@ class RateColumn(ProgressColumn):
 
 
 @contextmanager
-def import_progress(label: str, enabled: bool = True) -> Iterator[Any]:
-    """A progress bar over bytes read, with record and byte rates; quiet when disabled."""
-    if not enabled:
-        yield lambda records, done, total: None
-        return
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        RateColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-    )
-    task = progress.add_task(label, total=None, records=0)
+def _delayed_bar(*columns: Any, label: str = "", **fields: Any) -> Iterator[Callable[..., None]]:
+    """A transient progress bar on stderr, shown only for work longer than a second; yields
+    its update function (keywords of ``Progress.update``)."""
+    progress = Progress(*columns, console=err, transient=True)
+    task = progress.add_task(label, total=None, **fields)
     started = time.monotonic()
     shown = False
 
-    def update(records: int, done: int, total: int) -> None:
+    def update(**kw: Any) -> None:
         nonlocal shown
-        if not shown and time.monotonic() - started > 1.0:  # only for work longer than a second
+        if not shown and time.monotonic() - started > 1.0:
             progress.start()
             shown = True
-        progress.update(task, completed=done, total=total, records=records)
+        progress.update(task, **kw)
 
     try:
         yield update
     finally:
         if shown:
             progress.stop()
+
+
+@contextmanager
+def import_progress(label: str, enabled: bool = True) -> Iterator[Any]:
+    """A progress bar over bytes read, with record and byte rates; quiet when disabled."""
+    if not enabled:
+        yield lambda records, done, total: None
+        return
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with _delayed_bar(*columns, label=label, records=0) as bar:
+        yield lambda records, done, total: bar(completed=done, total=total, records=records)
+
+
+@contextmanager
+def index_progress(enabled: bool = True) -> Iterator[Any]:
+    """A progress bar over the posts being indexed for search; quiet when disabled."""
+    if not enabled:
+        yield None
+        return
+    columns = (
+        TextColumn("[bold]indexing for search"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with _delayed_bar(*columns) as bar:
+        yield lambda done, total: bar(completed=done, total=total)

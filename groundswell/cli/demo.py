@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from groundswell.analysis.indicators import IndicatorQuery
-from groundswell.cli.common import err, guard, import_progress, out, print_table
+from groundswell.cli.common import err, guard, import_progress, index_progress, out, print_table
 from groundswell.cli.inspecting import print_sources, print_summary
 from groundswell.config import CONFIG_NAME
 from groundswell.sources.base import ImportOptions
@@ -85,11 +85,14 @@ def register(app: typer.Typer) -> None:
                             [f.path],
                             options=ImportOptions(**f.options),
                             progress=progress,
+                            index=False,  # indexed once, below
                         )
                 for r in results:
                     totals["read"] += r.records_read
                     totals["new"] += r.records_new
                     totals["quarantined"] += r.records_quarantined
+            with index_progress() as update:
+                ws.sync_index(progress=update)
             err.print(
                 f"Imported {len(manifest.files)} files: {totals['read']:,} records read, "
                 f"{totals['new']:,} new, {totals['quarantined']:,} quarantined "
@@ -103,12 +106,14 @@ def register(app: typer.Typer) -> None:
             top = IndicatorQuery(kind="url", extension="jpg", by="domain", top=5)
             print_table(ws.indicators(top), ["domain", "occurrences", "posts", "first_seen"])
             show_metrics(ws, directory / "charts")
+            show_search(ws)
         out.print(
             f"\nWorkspace: {wsdir}\nGround truth: {manifest.ground_truth_path}\n"
             f"Charts: {directory / 'charts'}\n"
             f"Try: groundswell metrics -w {wsdir}\n"
             f"     groundswell trend covid_mentions -w {wsdir} --period week --anomalies\n"
-            f"     groundswell indicators -w {wsdir} --kind lexicon --by subkind --per month"
+            f"     groundswell indicators -w {wsdir} --kind lexicon --by subkind --per month\n"
+            f"     groundswell search '疫情 OR коронавирус' -w {wsdir} --trend month"
         )
 
 
@@ -137,3 +142,26 @@ def show_metrics(ws: Workspace, charts: Path) -> None:
         write_chart(trend_chart(series, found), charts / f"{name}.png")
     out.print("\nAnomalies in the named metrics since June 2019 (groundswell anomalies):")
     print_anomalies(found_rows, with_metric=True)
+
+
+def show_search(ws: Workspace) -> None:
+    """A search as a user runs it, and the same words as a series beside the lexicon's."""
+    from groundswell.cli.search import print_hits
+    from groundswell.cli.trends import series_rows
+
+    query = "疫情 OR коронавирус"
+    out.print(f"\nSearch (groundswell search '{query}' --limit 3 --sort oldest):")
+    print_hits(ws.search(query, limit=3, sort="oldest", facets=False))
+    out.print(
+        "Attention over time: the pandemic words as a search (quotes too) and as the lexicon "
+        "(quotes excluded), per month:"
+    )
+    since, until = datetime(2019, 12, 1), datetime(2020, 7, 1)
+    searched = ws.trend(
+        ws.metric("pandemic_search").with_(period="month"), since=since, until=until
+    )
+    lexicon = ws.trend(ws.metric("covid_weekly").with_(period="month"), since=since, until=until)
+    rows, _ = series_rows(searched)
+    for row, value in zip(rows, lexicon.values[0], strict=True):
+        row["search"], row["lexicon"] = row.pop("value"), int(value)
+    print_table(rows, ["period", "search", "lexicon"])

@@ -6,15 +6,14 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from groundswell.analysis.metrics import Filter, Metric
 from groundswell.cli.common import (
     JsonOpt,
     WaitOpt,
     WorkspaceOpt,
-    err,
     guard,
+    index_progress,
     open_ws,
     out,
     print_json,
@@ -153,7 +152,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Bring the search index in step with the store (imports do this themselves), or
         rebuild it; then say what it holds."""
-        with open_ws(workspace, wait, read_only=True) as ws, _progress(not as_json) as update:
+        with open_ws(workspace, wait, read_only=True) as ws, index_progress(not as_json) as update:
             done = ws.rebuild_index(progress=update) if rebuild else ws.sync_index(progress=update)
             state = {
                 "documents": ws.index.documents,
@@ -188,6 +187,14 @@ def _qualifiers(**values: list[str] | None) -> list[str]:
 
 
 def _print(results: SearchResults) -> None:
+    print_hits(results)
+    for name, counts in results.facets.items():
+        rows = [{name: v, "posts": n} for v, n in counts[:10]]
+        print_table(rows, [name, "posts"], title=f"by {name}")
+
+
+def print_hits(results: SearchResults) -> None:
+    """The page of hits: when, where, who, the title and the snippet (markup escaped)."""
     shown = (
         f"{results.offset + 1:,}-{results.offset + len(results.hits):,} of " if results.hits else ""
     )
@@ -208,29 +215,3 @@ def _print(results: SearchResults) -> None:
             f"[bold yellow]{escape(t)}[/bold yellow]" if on else escape(t) for t, on in h.snippet
         )
         out.print("  " + text.replace("\n", " ") + "\n")
-    for name, counts in results.facets.items():
-        rows = [{name: v, "posts": n} for v, n in counts[:10]]
-        print_table(rows, [name, "posts"], title=f"by {name}")
-
-
-def _progress(enabled: bool):  # type: ignore[no-untyped-def]
-    import contextlib
-
-    @contextlib.contextmanager
-    def bar():  # type: ignore[no-untyped-def]
-        if not enabled:
-            yield None
-            return
-        progress = Progress(
-            "[bold]indexing",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-        )
-        task = progress.add_task("index", total=None)
-        with progress:
-            yield lambda done, total: progress.update(task, completed=done, total=total)
-
-    return bar()

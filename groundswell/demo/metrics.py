@@ -29,6 +29,11 @@ description = "Posts per week mentioning the pandemic lexicon, all sources (quot
 period = "week"
 where = ["lexicon = covid"]
 
+[metrics.pandemic_search]
+description = "Posts per week matching a full-text search for the pandemic words (quotes too)"
+period = "week"
+where = ['search = covid OR corona OR lockdown OR quarantaine OR 疫情 OR коронавирус OR karantina']
+
 [metrics.file_sharing_index]
 description = "Links to .jpg files on clearnet hosts, Lantern Hall, per month, not in quotes"
 table = "indicators"
