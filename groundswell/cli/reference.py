@@ -19,6 +19,8 @@ COMMANDS = [
     "export",
     "enrich",
     "indicators",
+    "search",
+    "index",
     "migrate",
     "metrics",
     "trend",
