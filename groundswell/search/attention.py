@@ -25,6 +25,7 @@ from groundswell.analysis.metrics import Filter, Metric
 from groundswell.errors import MetricError
 from groundswell.search.periods import boundaries, keys
 from groundswell.search.results import Searcher, SearchFilters
+from groundswell.store.duckdb import first
 
 FACETS = {"source_id": "source", "source": "source", "language": "lang", "author_id": "author"}
 FILTERS = {  # metric field -> SearchFilters field
@@ -73,7 +74,7 @@ class SearchCounter:
         if not metric.share:
             return _columns(counted, metric, facets, period, share=False)
         part = self._query(metric, (*metric.where, *metric.share), since, until)
-        hits = self._count(part, facets, period, timezone, since, until, like=base)
+        hits = self._count(part, facets, period, timezone, since, until)
         totals = {k: n for k, (n, _) in counted.items()}
         joined = {
             k: (hits.get(k, (0, None))[0], last, totals[k]) for k, (_, last) in counted.items()
@@ -118,48 +119,55 @@ class SearchCounter:
         timezone: str,
         since: datetime | None,
         until: datetime | None,
-        like: tantivy.Query | None = None,
     ) -> dict[tuple[Any, ...], tuple[int, int | None]]:
-        """(facet values..., period number or None) -> (count, latest time µs). Periods
-        span the times of ``like`` (default: of ``query``) within since..until."""
+        """(facet values..., period number or None) -> (count, latest matching time µs).
+        One aggregation: terms per facet, inside them a range per period (edges over
+        since..until, else over the posts' time span), and the latest time overall."""
         searcher = self.searcher.index.searcher()
-        leaf: dict[str, Any] = {"t": {"stats": {"field": "time"}}}
+        leaf: dict[str, Any] = {}
         number: dict[int, int] = {}
         if period is not None:
-            span = searcher.aggregate(like or query, leaf)["t"]
-            if not span.get("count"):
+            span = self._span(since, until)
+            if span is None:
                 return {}
-            lo = max(_us(since), int(span["min"])) if since else int(span["min"])
-            hi = min(_us(until), int(span["max"]) + 1) if until else int(span["max"]) + 1
-            edges = boundaries(period, timezone, lo, hi)
-            number = dict(zip(edges, keys(period, timezone, lo, hi), strict=False))
+            edges = boundaries(period, timezone, *span)
+            number = dict(zip(edges, keys(period, timezone, *span), strict=False))
             ranges = [{"from": float(a), "to": float(b)} for a, b in itertools.pairwise(edges)]
-            leaf = {"p": {"range": {"field": "time", "ranges": ranges}, "aggs": leaf}}
+            leaf = {"p": {"range": {"field": "time", "ranges": ranges}}}
         agg = leaf
         for i, name in reversed(list(enumerate(facets))):
             agg = {f"f{i}": {"terms": {"field": name, "size": ALL_VALUES}, "aggs": agg}}
+        agg = {**agg, "n": {"value_count": {"field": "time"}}, "last": {"max": {"field": "time"}}}
+        got = searcher.aggregate(query, agg)
+        value = got["last"].get("value")
+        latest = None if value is None else int(value)
         out: dict[tuple[Any, ...], tuple[int, int | None]] = {}
 
-        def walk(node: dict[str, Any], depth: int, key: tuple[Any, ...]) -> None:
+        def walk(node: dict[str, Any], depth: int, key: tuple[Any, ...], count: int) -> None:
             if depth < len(facets):
                 for b in node[f"f{depth}"]["buckets"]:
-                    walk(b, depth + 1, (*key, str(b["key"])))
+                    walk(b, depth + 1, (*key, str(b["key"])), int(b["doc_count"]))
             elif period is None:
-                _put(out, (*key, None), node["t"])
+                if count:
+                    out[(*key, None)] = (count, latest)
             else:
                 for b in node["p"]["buckets"]:
-                    if "from" in b and int(b["from"]) in number:
-                        _put(out, (*key, number[int(b["from"])]), b["t"])
+                    if b.get("doc_count") and "from" in b and int(b["from"]) in number:
+                        out[(*key, number[int(b["from"])])] = (int(b["doc_count"]), latest)
 
-        walk(searcher.aggregate(query, agg), 0, ())
+        walk(got, 0, (), int(got["n"].get("value") or 0))
         return out
 
-
-def _put(
-    out: dict[tuple[Any, ...], tuple[int, int | None]], key: tuple[Any, ...], t: dict[str, Any]
-) -> None:
-    if t.get("count"):
-        out[key] = (int(t["count"]), None if t.get("max") is None else int(t["max"]))
+    def _span(self, since: datetime | None, until: datetime | None) -> tuple[int, int] | None:
+        """Epoch µs [lo, hi) to count in: since..until, within the posts' time span."""
+        lo, hi = first(
+            self.searcher.store.con, "SELECT epoch_us(min(time)), epoch_us(max(time)) FROM posts"
+        )
+        if lo is None:
+            return None
+        lo = max(lo, _us(since)) if since else lo
+        hi = min(hi + 1, _us(until)) if until else hi + 1
+        return (lo, hi) if lo < hi else None
 
 
 def _facet(metric: Metric, field: str) -> str:
