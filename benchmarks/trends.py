@@ -2,11 +2,15 @@
 
     .venv/bin/python benchmarks/trends.py                    # 10M posts, 5M calls, 7 runs
     .venv/bin/python benchmarks/trends.py --posts 1000000 --calls 500000 --runs 3
+    .venv/bin/python benchmarks/trends.py --layout random   # posts stored in no order
 
-The store is generated once with DuckDB SQL under bench-data/trends-<posts>/ (20 sources with
-coverage spans, 3 years, 12 languages, 400,000 authors; one indicator row per post on average:
+The store is generated once with DuckDB SQL under bench-data/trends-<posts>-<calls>/ (20 sources
+with coverage spans, 3 years, 12 languages, 400,000 authors each posting on one source, so
+400,000 accounts; one indicator row per post on average:
 URLs on 40 hosts with file extensions, lexicon hits on 6% of posts; calls with queue and
-assignment times, 3 priorities and 12 precincts). Each metric then runs through the public API
+assignment times, 3 priorities and 12 precincts). Posts are stored as imports store them: by
+source, then time (--layout random: in no order, the worst case for the bitmaps that count
+distinct authors, whose cost is memory access). Each metric then runs through the public API
 (``Workspace.trend``: Ibis compilation, the DuckDB query, coverage, the series grid) and the
 median wall time of --runs runs is printed, after one warm-up run.
 """
@@ -22,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from groundswell import Metric, Workspace, parse_filters
+from groundswell.store.duckdb import fill_accounts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,9 +51,12 @@ METRICS = {
 }
 
 
-def build(path: Path, posts: int, calls: int) -> None:
-    """A workspace with synthetic posts, indicators, coverage and an event table."""
+def build(path: Path, posts: int, calls: int, layout: str = "import") -> None:
+    """A workspace with synthetic posts, indicators, coverage and an event table. Layout
+    ``import``: the posts stored as imports of per-source chronological exports store them
+    (by source, then time); ``random``: in no order (every row a random time and author)."""
     print(f"generating {posts:,} posts and {calls:,} calls in {path} ...", flush=True)
+    order = "ORDER BY 2, 4" if layout == "import" else ""
     t = time.perf_counter()
     with Workspace.init(path) as ws:
         con = ws.store.con
@@ -63,15 +71,16 @@ def build(path: Path, posts: int, calls: int) -> None:
                    TIMESTAMPTZ '2020-12-31 23:59:59+00', 'declared' FROM range(20) r(i);
             INSERT INTO posts (uid, source_id, native_id, time, section, author_id, language,
                                import_id, first_import_id)
-            SELECT i, 'forum:F' || (hash(i) % 20), i::VARCHAR,
+            SELECT i, 'forum:F' || (a % 20), i::VARCHAR,
                    TIMESTAMPTZ '2018-01-01 00:00:00+00'
                      + to_seconds((hash(i * 7) % 94608000)::BIGINT),
                    'section ' || (hash(i * 3) % 30),
-                   'a' || (hash(i * 5) % 400000),
+                   'a' || a,
                    ['en','nl','ru','zh','id','de','fr','es','pt','it','pl','tr'][
                      1 + (hash(i * 11) % 12)::INT],
                    1, 1
-            FROM range({posts}) r(i);
+            FROM (SELECT i, hash(i * 5) % 400000 AS a FROM range({posts}) r(i))
+            {order};
             INSERT INTO indicators (post_uid, source_id, time, field, kind, subkind, value,
                                     in_quote, host, domain, suffix, extension, network)
             SELECT uid, source_id, time, 'text',
@@ -94,9 +103,10 @@ def build(path: Path, posts: int, calls: int) -> None:
                   FROM range({calls}) r(i));
             INSERT INTO event_tables VALUES ('calls', 'ev_calls', 'queued_at', 'UTC',
                                              ['call_id'], {calls}, now(), now());
-            CHECKPOINT;
             """
         )
+        fill_accounts(con)  # as imports do: the authors' accounts
+        con.execute("CHECKPOINT")
     print(f"generated in {time.perf_counter() - t:.0f} s", flush=True)
 
 
@@ -105,15 +115,26 @@ def main() -> None:
     ap.add_argument("--posts", type=int, default=10_000_000)
     ap.add_argument("--calls", type=int, default=5_000_000)
     ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument(
+        "--layout",
+        choices=("import", "random"),
+        default="import",
+        help="posts stored by source then time, as imports store them (default), or in "
+        "random order (the worst case for counting distinct authors)",
+    )
     args = ap.parse_args()
-    path = ROOT / "bench-data" / f"trends-{args.posts}-{args.calls}"
+    suffix = "" if args.layout == "import" else "-random"
+    path = ROOT / "bench-data" / f"trends-{args.posts}-{args.calls}{suffix}"
     if not (path / "groundswell.toml").exists():
-        build(path, args.posts, args.calls)
+        build(path, args.posts, args.calls, args.layout)
     print(
         f"machine: {platform.processor() or platform.machine()}, Python "
         f"{platform.python_version()}, DuckDB {duckdb.__version__}"
     )
-    print(f"store: {args.posts:,} posts and their indicators; {args.calls:,} calls\n")
+    print(
+        f"store: {args.posts:,} posts ({args.layout} layout) and their indicators; "
+        f"{args.calls:,} calls\n"
+    )
     print(f"{'metric':45s} {'median ms':>10s} {'min ms':>8s} {'points':>8s}")
     with Workspace.open(path, read_only=True) as ws:
         for label, metric in METRICS.items():

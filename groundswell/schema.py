@@ -33,7 +33,6 @@ class Table:
     schema: pa.Schema
     primary_key: tuple[str, ...] = ()  # enforced by DuckDB (small tables only)
     key: tuple[str, ...] = ()  # logical key, enforced by the import merge (large tables)
-    unique: tuple[str, ...] = ()  # a second key enforced by DuckDB
 
     @property
     def columns(self) -> list[str]:
@@ -354,15 +353,16 @@ ACCOUNTS = Table(
             col(
                 "account",
                 pa.int32(),
-                "Dense number of the account, from 1 (`posts.account`).",
+                "Dense number of the account, from 1 (`posts.account`); unique.",
                 nullable=False,
             ),
             col("source_id", pa.string(), "The source the author posts on.", nullable=False),
             col("author_id", pa.string(), "The author id on that source.", nullable=False),
         ]
     ),
-    primary_key=("account",),
-    unique=("source_id", "author_id"),
+    # Keys kept by the import merge, not by DuckDB: the indexes of two keys over millions of
+    # accounts did not fit in a 512 MB memory limit.
+    key=("source_id", "author_id"),
 )
 
 INDICATORS = Table(
@@ -515,8 +515,6 @@ def ddl(table: Table) -> str:
     ]
     if table.primary_key:
         cols.append("PRIMARY KEY (" + ", ".join(f'"{c}"' for c in table.primary_key) + ")")
-    if table.unique:
-        cols.append("UNIQUE (" + ", ".join(f'"{c}"' for c in table.unique) + ")")
     return f'CREATE TABLE IF NOT EXISTS "{table.name}" (\n  ' + ",\n  ".join(cols) + "\n)"
 
 
@@ -533,8 +531,6 @@ def markdown() -> str:
         out += [f"## `{t.name}`", "", t.doc, ""]
         if t.primary_key or t.key:
             out += [f"Key: {', '.join(f'`{c}`' for c in t.primary_key or t.key)}.", ""]
-        if t.unique:
-            out += [f"Unique: {', '.join(f'`{c}`' for c in t.unique)}.", ""]
         out += ["| column | type | description |", "|---|---|---|"]
         for f in t.schema:
             doc = (f.metadata or {}).get(b"doc", b"").decode()

@@ -124,6 +124,19 @@ def test_fill_accounts_numbers_posts_written_by_sql(ws: Workspace, tmp_path: Pat
         "first_import_id) VALUES (1, 'x', '1', now(), 'user0', 1, 1), "
         "(2, 'x', '2', now(), 'user9', 1, 1), (3, 'x', '3', now(), NULL, 1, 1)"
     )
-    fill_accounts(con)
+    fill_accounts(con, step=2)  # (in steps of 2 rows)
     fill_accounts(con)  # nothing left to do
     assert len(check(ws)) == 7 + 2
+
+
+def test_an_interrupted_migration_is_taken_up_again(tmp_path: Path) -> None:
+    """The back-fill runs in steps; one that stopped half-way (the version still 2, some posts
+    without their account) is finished by the next open."""
+    path = tmp_path / "ws"
+    with Workspace.init(path) as ws:
+        ws.import_("jsonl", [write(tmp_path / "a.jsonl", recs(40))], options=opts("a"))
+        con = ws.store.con
+        con.execute("UPDATE posts SET account = NULL WHERE uid % 2 = 0")
+        con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    with Workspace.open(path) as ws:
+        assert len(check(ws)) == 7

@@ -180,7 +180,9 @@ class Store:
     def migrate(self, found: int) -> None:
         """Bring an older store up to this schema. Every change so far is additive (new tables,
         new nullable columns), so this is generic: create what is missing; then fill what a
-        version derives from stored rows (3: the accounts of the stored posts)."""
+        version derives from stored rows (3: the accounts of the stored posts, in steps of
+        their own transactions so that memory stays bounded; the version is set last, so an
+        interrupted migration is taken up again by the next open)."""
         with self.transaction() as con:
             for table in schema.TABLES.values():
                 con.execute(schema.ddl(table))
@@ -197,8 +199,9 @@ class Store:
                             f'ALTER TABLE "{table.name}" ADD COLUMN "{f.name}" '
                             f"{schema.duckdb_type(f.type)}"
                         )
-            if found < 3:
-                fill_accounts(con)
+        if found < 3:
+            fill_accounts(self.con)
+        with self.transaction() as con:
             con.execute(
                 "UPDATE meta SET value = ? WHERE key = 'schema_version'",
                 [str(schema.SCHEMA_VERSION)],
@@ -239,12 +242,18 @@ def add_accounts(con: duckdb.DuckDBPyConnection, relation: str, where: str = "TR
         ANTI JOIN accounts a ON a.source_id = n.source_id AND a.author_id = n.author_id""")
 
 
-def fill_accounts(con: duckdb.DuckDBPyConnection) -> None:
+def fill_accounts(con: duckdb.DuckDBPyConnection, step: int = 1_000_000) -> None:
     """Give every stored post with an author and no account its account (the back-fill of
     schema version 3; also for posts written into the store by SQL, as benchmarks and tests
-    do)."""
+    do). The posts are updated ``step`` rows at a time, each step a transaction of its own
+    unless the caller holds one (one UPDATE of 10,000,000 posts ran out of 512 MB); running it
+    again takes up what is left."""
     add_accounts(con, "posts", "account IS NULL")
-    con.execute("""
-        UPDATE posts SET account = a.account FROM accounts a
-        WHERE posts.account IS NULL AND a.source_id = posts.source_id
-          AND a.author_id = posts.author_id""")
+    lo, hi = con.execute("SELECT min(rowid), max(rowid) FROM posts").fetchall()[0]
+    for start in range(lo or 0, (hi or -1) + 1, step):
+        con.execute(
+            """UPDATE posts SET account = a.account FROM accounts a
+            WHERE posts.rowid >= ? AND posts.rowid < ? AND posts.account IS NULL
+              AND a.source_id = posts.source_id AND a.author_id = posts.author_id""",
+            [start, start + step],
+        )
