@@ -23,9 +23,8 @@ import tantivy
 from groundswell.analysis import compile as cc
 from groundswell.analysis.metrics import Filter, Metric
 from groundswell.errors import MetricError
-from groundswell.search.periods import boundaries, keys
+from groundswell.search.periods import boundaries, epoch_us, keys, posts_span
 from groundswell.search.results import Searcher, SearchFilters
-from groundswell.store.duckdb import first
 
 FACETS = {"source_id": "source", "source": "source", "language": "lang", "author_id": "author"}
 FILTERS = {  # metric field -> SearchFilters field
@@ -62,10 +61,7 @@ class SearchCounter:
         keep: list[str] | None = None,
         by_source: bool = False,
     ) -> dict[str, list[Any]]:
-        if metric.table != "posts" or metric.measure != "count":
-            raise MetricError("a search is counted in posts (table = posts, measure = count)")
-        if keep is not None or metric.top:
-            raise MetricError("top is not available with a search", metric=metric.name or None)
+        """``keep`` is never given: a search metric has no top (``Metric.check``)."""
         facets = [_facet(metric, b) for b in metric.by]
         if by_source and "source" not in facets:
             facets.append("source")
@@ -160,13 +156,11 @@ class SearchCounter:
 
     def _span(self, since: datetime | None, until: datetime | None) -> tuple[int, int] | None:
         """Epoch µs [lo, hi) to count in: since..until, within the posts' time span."""
-        lo, hi = first(
-            self.searcher.store.con, "SELECT epoch_us(min(time)), epoch_us(max(time)) FROM posts"
-        )
-        if lo is None:
+        span = posts_span(self.searcher.store)
+        if span is None:
             return None
-        lo = max(lo, _us(since)) if since else lo
-        hi = min(hi + 1, _us(until)) if until else hi + 1
+        lo = max(span[0], epoch_us(since)) if since else span[0]
+        hi = min(span[1], epoch_us(until)) if until else span[1]
         return (lo, hi) if lo < hi else None
 
 
@@ -210,7 +204,3 @@ def _columns(
         if share:
             cols["total"].append(got[2])
     return cols
-
-
-def _us(t: datetime) -> int:
-    return int((t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp() * 1_000_000)

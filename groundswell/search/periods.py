@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from groundswell.analysis import compile as cc
+from groundswell.store.duckdb import Store, first
 
 
 def local(us: int, zone: ZoneInfo) -> datetime:
@@ -35,3 +36,14 @@ def label(period: str, timezone: str, us: int) -> str:
     """A period's name from its start: 2020-03 for a month, 2020-03-02 otherwise."""
     start = local(us, ZoneInfo(timezone))
     return f"{start:%Y-%m}" if period in ("month", "quarter", "year") else f"{start:%Y-%m-%d}"
+
+
+def epoch_us(t: datetime) -> int:
+    """Epoch microseconds of ``t`` (naive: UTC)."""
+    return int((t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp() * 1_000_000)
+
+
+def posts_span(store: Store) -> tuple[int, int] | None:
+    """Epoch µs [first, last + 1) of the stored posts (from DuckDB's statistics: fast)."""
+    lo, hi = first(store.con, "SELECT epoch_us(min(time)), epoch_us(max(time)) FROM posts")
+    return None if lo is None else (int(lo), int(hi) + 1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import itertools
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import tantivy
@@ -19,6 +19,7 @@ import tantivy
 from groundswell.errors import QueryError
 from groundswell.search import analysis
 from groundswell.search.index import SearchIndex
+from groundswell.search.periods import boundaries, epoch_us, label, posts_span
 from groundswell.search.query import Compiler
 from groundswell.store.duckdb import Store
 
@@ -63,8 +64,8 @@ class SearchFilters:
                 query = tantivy.Query.term_set_query(schema, index_field, terms)
                 out.append((tantivy.Occur.Must, query))
         if self.since is not None or self.until is not None:
-            lo = _us(self.since) if self.since else -(2**62)
-            hi = _us(self.until) - 1 if self.until else 2**62
+            lo = epoch_us(self.since) if self.since else -(2**62)
+            hi = epoch_us(self.until) - 1 if self.until else 2**62
             out.append(
                 (
                     tantivy.Occur.Must,
@@ -181,7 +182,7 @@ class Searcher:
         hits = self._hits(searcher, query, uids, [s for s, _ in scored])
         result = SearchResults(q, total, hits, offset, limit, sort)
         if facets and total:
-            result.facets = facet_counts(searcher, query, timezone)
+            result.facets = facet_counts(searcher, query, timezone, posts_span(self.store))
         return result
 
     def _hits(
@@ -256,16 +257,17 @@ def snippet(generator: tantivy.SnippetGenerator, text: str | None) -> list[tuple
 
 
 def facet_counts(
-    searcher: tantivy.Searcher, query: tantivy.Query, timezone: str
+    searcher: tantivy.Searcher, query: tantivy.Query, timezone: str, span: tuple[int, int] | None
 ) -> dict[str, list[tuple[str, int]]]:
-    """Counts of the matching posts by source, language, month (in ``timezone``) and author
-    (the top ten)."""
-    from groundswell.search.periods import boundaries, label
-
+    """Counts of the matching posts by source, language, author (the top ten) and month (in
+    ``timezone``, over ``span``, the posts' time span), in one aggregation."""
     aggs: dict[str, Any] = {
         name: {"terms": {"field": name, "size": size}} for name, size in FACET_SIZES.items()
     }
-    aggs["span"] = {"stats": {"field": "time"}}
+    if span is not None:
+        edges = boundaries("month", timezone, *span)
+        ranges = [{"from": float(a), "to": float(b)} for a, b in itertools.pairwise(edges)]
+        aggs["month"] = {"range": {"field": "time", "ranges": ranges}}
     got = searcher.aggregate(query, aggs)
     out = {
         {"lang": "language"}.get(name, name): [
@@ -273,20 +275,10 @@ def facet_counts(
         ]
         for name in FACET_SIZES
     }
-    span = got["span"]
-    if span.get("count"):
-        edges = boundaries("month", timezone, int(span["min"]), int(span["max"]) + 1)
-        ranges = [{"from": float(a), "to": float(b)} for a, b in itertools.pairwise(edges)]
-        months = searcher.aggregate(query, {"m": {"range": {"field": "time", "ranges": ranges}}})
+    if span is not None:
         out["month"] = [
             (label("month", timezone, int(b["from"])), int(b["doc_count"]))
-            for b in months["m"]["buckets"]
+            for b in got["month"]["buckets"]
             if b.get("doc_count") and "from" in b
         ]
     return out
-
-
-def _us(t: datetime) -> int:
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=UTC)
-    return int(t.timestamp() * 1_000_000)
