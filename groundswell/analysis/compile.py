@@ -5,7 +5,7 @@ Every field a definition names is checked against the table's columns, and every
 cast to the column's type and handed to Ibis as a typed literal, which the SQL compiler quotes:
 no text from a definition is ever pasted into SQL, so filters from untrusted callers are safe.
 The only backend-specific pieces are built-in functions declared once below: three
-(``epoch_us``, ``divide``, ``epoch_ms``) number calendar periods, and two (``bitstring_agg``,
+(``epoch_us``, ``divide``, ``make_date``) number calendar periods, and two (``bitstring_agg``,
 ``bit_count``) count distinct authors exactly as bitmaps over their dense account numbers.
 """
 
@@ -47,9 +47,9 @@ def _div(a: dt.int64, b: dt.int64) -> dt.int64:
     """Integer division (times here are after 1970, so it is floor division)."""
 
 
-@ibis.udf.scalar.builtin(name="epoch_ms")
-def _from_ms(ms: dt.int64) -> dt.Timestamp():  # type: ignore[valid-type]
-    """The naive timestamp ``ms`` milliseconds after 1970-01-01."""
+@ibis.udf.scalar.builtin(name="make_date")
+def _date(days: dt.int32) -> dt.date:
+    """The date ``days`` days after 1970-01-01."""
 
 
 @ibis.udf.agg.builtin(name="bitstring_agg")
@@ -122,8 +122,8 @@ def period_key(
         return days
     if period == "week":
         return _div(days + 3, ibis.literal(7, "int64"))
-    ts = _from_ms(days * 86_400_000)
-    months = ts.year().cast("int64") * 12 + ts.month().cast("int64") - 1 - 1970 * 12
+    day = _date(days.cast("int32"))  # (a third faster than from a timestamp)
+    months = day.year().cast("int64") * 12 + day.month().cast("int64") - 1 - 1970 * 12
     if period == "month":
         return months
     if period == "quarter":
@@ -432,6 +432,7 @@ def _of_accounts(tgt: Target, metric: Metric, t: ir.Table) -> bool:
     """Whether the metric counts distinct authors of posts (counted over their accounts)."""
     return (
         metric.measure == "distinct"
+        and not metric.share
         and not metric.duration
         and tgt.table == "posts"
         and metric.column is not None
