@@ -32,7 +32,7 @@ from groundswell.errors import WorkspaceError
 from groundswell.search import analysis
 from groundswell.store.duckdb import Store, first
 
-VERSION = 3  # of the index layout: a different one is rebuilt
+VERSION = 4  # of the index layout: a different one is rebuilt
 STATE = "state.json"
 HEAP = 256_000_000
 BATCH = 20_000
@@ -56,7 +56,10 @@ KEYWORDS = {
 def build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_integer_field("uid", indexed=True, fast=True)
-    sb.add_integer_field("time", indexed=True, fast=True)  # epoch µs, UTC
+    # epoch µs, UTC; a fast field only: ranges scan it (the inverted index of 10M distinct
+    # times made building 20% slower and ranges no faster)
+    sb.add_integer_field("time", fast=True)
+    sb.add_integer_field("row", fast=True)  # the post's rowid in the store, where it was
     sb.add_text_field("text", tokenizer_name=analysis.TEXT, index_option="position")
     for name, (tokenizer, fast) in KEYWORDS.items():
         sb.add_text_field(name, tokenizer_name=tokenizer, fast=fast, index_option="basic")
@@ -69,6 +72,7 @@ POSTS_SQL = """
 SELECT p.uid, p.first_import_id AS first, to_json({{
     uid: p.uid,
     time: epoch_us(p.time),
+    row: p.rowid,
     text: _kept([p.title, nfc_normalize(p.text)]),
     source: [p.source_id],
     site: _kept([p.source_id, s.name]),

@@ -178,29 +178,41 @@ class Searcher:
             )
         total = int(getattr(found, "count", 0) or 0)  # (missing from tantivy's stubs)
         scored = [(float(s) if sort == "relevance" else 0.0, a) for s, a in found.hits][:limit]
-        uids = [int(u or 0) for u in searcher.fast_field_values("uid", [a for _, a in scored])]
-        hits = self._hits(searcher, query, uids, [s for s, _ in scored])
+        addresses = [a for _, a in scored]
+        uids = [int(u or 0) for u in searcher.fast_field_values("uid", addresses)]
+        rows = [int(r or 0) for r in searcher.fast_field_values("row", addresses)]
+        hits = self._hits(searcher, query, uids, rows, [s for s, _ in scored])
         result = SearchResults(q, total, hits, offset, limit, sort)
         if facets and total:
             result.facets = facet_counts(searcher, query, timezone, posts_span(self.store))
         return result
 
     def _hits(
-        self, searcher: tantivy.Searcher, query: tantivy.Query, uids: list[int], scores: list[float]
+        self,
+        searcher: tantivy.Searcher,
+        query: tantivy.Query,
+        uids: list[int],
+        rows: list[int],
+        scores: list[float],
     ) -> list[Hit]:
         if not uids:
             return []
-        rows = self.store.con.execute(  # (= ANY of a list: a point look-up, ~1 ms)
+        sql = (
             "SELECT uid, time, source_id, section, coalesce(author_name, author_id), title, "
-            "native_id, text FROM posts WHERE uid = ANY(?)",
-            [uids],
-        ).fetchall()
-        by_uid = {r[0]: r for r in rows}
+            "native_id, text FROM posts WHERE {} = ANY(?)"
+        )
+        con = self.store.con
+        # by rowid: the rows themselves, without scanning the uid column; a post whose row
+        # moved since it was indexed (the store was compacted) is found by its uid
+        found = {r[0]: r for r in con.execute(sql.format("rowid"), [rows]).fetchall()}
+        moved = [u for u in uids if u not in found]
+        if moved:
+            found.update((r[0], r) for r in con.execute(sql.format("uid"), [moved]).fetchall())
         snippets = tantivy.SnippetGenerator.create(searcher, query, self.index.schema, "text")
         snippets.set_max_num_chars(SNIPPET_CHARS)
         hits = []
         for uid, score in zip(uids, scores, strict=True):
-            row = by_uid.get(uid)
+            row = found.get(uid)
             if row is None:  # the store no longer has it: never show it
                 continue
             _, time, source, section, author, title, native, text = row

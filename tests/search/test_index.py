@@ -150,3 +150,14 @@ def test_rebuild_indexes_every_post_again(ws: Workspace, tmp_path: Path) -> None
     result = ws.rebuild_index()
     assert result.rebuilt and result.added == 7
     in_step(ws)
+
+
+def test_hits_whose_rows_moved_are_found_by_uid(ws: Workspace, tmp_path: Path) -> None:
+    ws.import_("jsonl", [write(tmp_path / "a.jsonl", 12)], options=OPTS)
+    stored = ws.sql("SELECT uid, rowid AS row FROM posts ORDER BY uid").to_pylist()
+    uids = [r["uid"] for r in stored]
+    shuffled = [r["row"] for r in stored][::-1]  # every rowid wrong (a compacted store)
+    searcher = ws.searcher
+    hits = searcher._hits(ws.index.searcher(), searcher.query(""), uids, shuffled, [0.0] * 12)
+    assert [h.uid for h in hits] == uids
+    assert all(h.snippet for h in hits)
