@@ -32,7 +32,7 @@ from groundswell.errors import WorkspaceError
 from groundswell.search import analysis
 from groundswell.store.duckdb import Store, first
 
-VERSION = 4  # of the index layout: a different one is rebuilt
+VERSION = 5  # of the index layout: a different one is rebuilt
 STATE = "state.json"
 HEAP = 256_000_000
 BATCH = 20_000
@@ -56,9 +56,9 @@ KEYWORDS = {
 def build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_integer_field("uid", indexed=True, fast=True)
-    # epoch µs, UTC; a fast field only: ranges scan it (the inverted index of 10M distinct
-    # times made building 20% slower and ranges no faster)
-    sb.add_integer_field("time", fast=True)
+    # epoch µs, UTC; indexed as well as fast: on 10M posts a one-year range with a common
+    # term took 126 ms through the inverted index and 135 ms scanning the fast field alone
+    sb.add_integer_field("time", indexed=True, fast=True)
     sb.add_integer_field("row", fast=True)  # the post's rowid in the store, where it was
     sb.add_text_field("text", tokenizer_name=analysis.TEXT, index_option="position")
     for name, (tokenizer, fast) in KEYWORDS.items():
