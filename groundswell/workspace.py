@@ -254,8 +254,7 @@ class Workspace:
         """Posts matching ``query`` (see docs/search.md) and ``filters``: the total, one page
         of hits with HTML-safe snippets, and facet counts (months in the workspace timezone).
         An index left behind by a killed import is brought in step first."""
-        if self.index.behind(self.store):
-            self.sync_index()
+        self._index_in_step()
         zone = ZoneInfo(self.config.timezone)
         if filters is not None:  # naive times are in the workspace's timezone
             filters = dataclasses.replace(
@@ -277,9 +276,13 @@ class Workspace:
         """What counts a metric with a search filter: the index, brought in step first."""
         if not uses_search(metric):
             return None
+        self._index_in_step()
+        return SearchCounter(self.searcher)
+
+    def _index_in_step(self) -> None:
+        """Sync the index first if an import (say, a killed one) left it behind."""
         if self.index.behind(self.store):
             self.sync_index()
-        return SearchCounter(self.searcher)
 
     # -- trends ----------------------------------------------------------------------------
     @functools.cached_property

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import itertools
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -73,9 +73,6 @@ class SearchFilters:
                 )
             )
         return out
-
-    def __bool__(self) -> bool:
-        return any(getattr(self, f.name) for f in fields(self))
 
 
 @dataclass
