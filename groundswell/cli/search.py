@@ -73,7 +73,9 @@ def register(app: typer.Typer) -> None:
         until: Annotated[
             str | None, typer.Option(help="Up to this date or time (excluded).")
         ] = None,
-        sort: Annotated[str, typer.Option(help="relevance, newest or oldest.")] = "relevance",
+        sort: Annotated[
+            str, typer.Option(help="relevance, newest (or time) or oldest.")
+        ] = "relevance",
         limit: Annotated[int, typer.Option(help="Hits per page.")] = 20,
         offset: Annotated[int, typer.Option(help="Skip this many hits (the next page).")] = 0,
         trend: Annotated[

@@ -23,7 +23,7 @@ from groundswell.search.periods import boundaries, epoch_us, label, posts_span
 from groundswell.search.query import Compiler
 from groundswell.store.duckdb import Store
 
-SORTS = ("relevance", "newest", "oldest")
+SORTS = ("relevance", "newest", "oldest", "time")  # time: newest first
 SNIPPET_CHARS = 240
 FACET_SIZES = {"source": 20, "lang": 20, "author": 10}
 MAX_LIMIT = 10_000
@@ -169,7 +169,7 @@ class Searcher:
         if sort == "relevance":
             found = searcher.search(query, limit=top, offset=offset, count=True)
         else:
-            order = tantivy.Order.Desc if sort == "newest" else tantivy.Order.Asc
+            order = tantivy.Order.Asc if sort == "oldest" else tantivy.Order.Desc
             found = searcher.search(
                 query, limit=top, offset=offset, count=True, order_by_field="time", order=order
             )

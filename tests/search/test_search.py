@@ -198,6 +198,7 @@ def test_sorting_paging_and_total(sws: Workspace) -> None:
     newest = sws.search("", sort="newest", limit=100).hits
     times = [h.time for h in newest]
     assert times == sorted(times, reverse=True) and len(times) == len(POSTS)
+    assert [h.uid for h in sws.search("", sort="time", limit=100).hits] == [h.uid for h in newest]
     oldest = [h.uid for h in sws.search("", sort="oldest", limit=100).hits]
     assert oldest == [h.uid for h in reversed(newest)]
     pages = [sws.search("", sort="oldest", limit=5, offset=o) for o in (0, 5, 10)]
