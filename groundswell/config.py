@@ -15,7 +15,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from groundswell.analysis.metrics import Metric, metrics_from_config
-from groundswell.errors import ConfigError, MetricError
+from groundswell.errors import ConfigError, MetricError, ReportError
+from groundswell.report import spec as report_spec
+from groundswell.report.spec import ReportSpec
 
 CONFIG_NAME = "groundswell.toml"
 
@@ -66,6 +68,18 @@ threads = 2
 # period = "day"
 # by = "source"
 # where = ["lexicon = covid"]
+
+# Named reports, one [reports.NAME] table each, for `groundswell report NAME`. See
+# docs/reports.md for the section kinds. A small weekly briefing:
+# [reports.weekly]
+# title = "Weekly briefing"
+# period = "last complete week"
+# [[reports.weekly.sections]]
+# kind = "chart"
+# metrics = ["covid_posts"]
+# [[reports.weekly.sections]]
+# kind = "excerpts"
+# search = "lockdown"
 """
 
 
@@ -101,6 +115,7 @@ class Config:
     store: StoreSettings = field(default_factory=StoreSettings)
     lexicons: dict[str, list[str]] = field(default_factory=dict)
     metrics: dict[str, Metric] = field(default_factory=dict)
+    reports: dict[str, ReportSpec] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
 
 
@@ -166,6 +181,13 @@ def _metrics(section: Any) -> dict[str, Metric]:
         raise ConfigError(
             "metrics", e.message if not e.hint else f"{e.message} ({e.hint})"
         ) from None
+
+
+def _reports(section: Any) -> dict[str, ReportSpec]:
+    try:
+        return report_spec.from_config(section)
+    except ReportError as e:
+        raise ConfigError("reports", str(e)) from None
 
 
 def parse(text: str) -> Config:
@@ -248,6 +270,7 @@ def parse(text: str) -> Config:
         ),
         lexicons=_lexicons(raw.get("lexicons", {})),
         metrics=_metrics(raw.get("metrics")),
+        reports=_reports(raw.get("reports")),
         raw=raw,
     )
 

@@ -97,6 +97,12 @@ class MetricError(GroundswellError):
         self.metric = metric
 
 
+class ReportError(GroundswellError):
+    """A report spec is invalid (names the key that holds the mistake) or cannot be built."""
+
+    exit_code = 2
+
+
 E = TypeVar("E", bound=GroundswellError)
 
 

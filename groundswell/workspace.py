@@ -15,7 +15,7 @@ import dataclasses
 import functools
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -49,9 +49,13 @@ from groundswell.analysis.trends import trend as run_trend
 from groundswell.coverage import merge_spans
 from groundswell.enrich import Enricher
 from groundswell.enrich.lexicons import Lexicons
-from groundswell.errors import MetricError, QueryError, WorkspaceError
+from groundswell.errors import MetricError, QueryError, ReportError, WorkspaceError
 from groundswell.ingest import ImportResult, Progress, run_import
 from groundswell.ingest.reenrich import EnrichProgress, EnrichResult, enrich_store, stale
+from groundswell.report.build import build as build_report
+from groundswell.report.document import Document
+from groundswell.report.spec import ReportSpec
+from groundswell.report.spec import load as load_report_spec
 from groundswell.search.attention import SearchCounter, uses_search
 from groundswell.search.index import SearchIndex, SyncProgress, SyncResult
 from groundswell.search.results import Searcher, SearchFilters, SearchResults
@@ -374,6 +378,39 @@ class Workspace:
             counter = self._counter(m)
             found = [explain_anomaly(self.engine, m, series, a, counter) for a in found]
         return series, found
+
+    # -- reports -------------------------------------------------------------------------------
+    def reports(self) -> dict[str, ReportSpec]:
+        """The named reports of the config (``[reports.NAME]``)."""
+        return dict(self.config.reports)
+
+    def report_spec(self, spec: str | Path) -> ReportSpec:
+        """A report named in the config, or a spec file (a path ending in .toml)."""
+        if isinstance(spec, str) and spec in self.config.reports:
+            return self.config.reports[spec]
+        path = Path(spec)
+        if path.suffix.lower() == ".toml" or path.exists():
+            return load_report_spec(path)
+        known = ", ".join(sorted(self.config.reports)) or "none yet"
+        raise ReportError(
+            f"no report named {str(spec)!r} in {config_mod.CONFIG_NAME} and no such file",
+            hint=f"named reports: {known}; or give a spec file (.toml)",
+        )
+
+    def report(
+        self,
+        spec: ReportSpec | str | Path,
+        *,
+        period: str | None = None,
+        as_of: datetime | None = None,
+        redact: bool | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> Document:
+        """A briefing computed from ``spec`` (a ReportSpec, a report's name, or a spec file)
+        for ``period`` (default: the spec's), ready for ``groundswell.report.render``. Names
+        in excerpts are redacted unless ``redact`` is False (docs/reports.md)."""
+        s = spec if isinstance(spec, ReportSpec) else self.report_spec(spec)
+        return build_report(self, s, period=period, as_of=as_of, redact=redact, progress=progress)
 
     def import_table(
         self,

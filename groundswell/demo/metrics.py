@@ -37,6 +37,7 @@ where = ['search = covid OR corona OR lockdown OR quarantaine OR 疫情 OR ко�
 [metrics.file_sharing_index]
 description = "Links to .jpg files on clearnet hosts, Lantern Hall, per month, not in quotes"
 table = "indicators"
+unit = "links"
 period = "month"
 where = ["source = forum:Lantern Hall", "kind = url", "extension = jpg", "network = clearnet",
          "in_quote = false"]
@@ -44,6 +45,7 @@ where = ["source = forum:Lantern Hall", "kind = url", "extension = jpg", "networ
 [metrics.jpg_hosts]
 description = "Links to .jpg files per week and file host on Lantern Hall, not in quotes"
 table = "indicators"
+unit = "links"
 period = "week"
 by = "host"
 top = 5
