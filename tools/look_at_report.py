@@ -61,15 +61,8 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="look_at_report.py",
-        description=(
-            "Render report HTML (headless Chromium) and PDF (pdftoppm) to PNG pictures and "
-            "print their paths, so a person can look at every page before calling it done."
-        ),
-        epilog=(
-            "Example: .venv/bin/python tools/look_at_report.py /tmp/r/weekly.html "
-            "/tmp/r/weekly.pdf --out /tmp/look   then open the printed PNGs. "
-            f"Needs chromium and pdftoppm: {INSTALL}."
-        ),
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="report .html and/or .pdf")
     parser.add_argument(
@@ -146,6 +139,8 @@ def _crop_and_slice(shot: Path, slice_px: int) -> list[Path]:
     background = Image.new("RGB", rgb.size, rgb.getpixel((rgb.width - 1, rgb.height - 1)))
     box = ImageChops.difference(rgb, background).getbbox()
     bottom = min(rgb.height, (box[3] if box else 1) + 24)
+    if bottom == rgb.height:
+        sys.stderr.write(f"look_at_report: {shot.name} may be cut short; raise --height\n")
     rgb = rgb.crop((0, 0, rgb.width, bottom))
     if slice_px <= 0 or bottom <= slice_px:
         rgb.save(shot)

@@ -139,6 +139,12 @@ mark { background: #fbe8a0; color: inherit; padding: 0 2px; border-radius: 2px; 
 pre, code { font-family: MONO; font-size: 13px; }
 pre { margin: 6px 0 0; padding: 8px 12px; background: #f6f8fa; border: 1px solid #e1e6eb;
   border-radius: 3px; white-space: pre-wrap; overflow-wrap: anywhere; }
+@media screen and (max-width: 600px) {
+  body { font-size: 15px; }
+  .page { padding: 20px 14px 32px; }
+  h1 { font-size: 24px; }
+  .table-wrap { overflow-x: auto; }
+}
 @page { size: A4; margin: 18mm 18mm 20mm 18mm;
   @bottom-left { content: string(doc-title); font-family: FONT; font-size: 8pt;
     color: #777777; }
