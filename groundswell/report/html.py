@@ -13,7 +13,7 @@ no ``<link>``, no remote ``src``/``href``/``url()``; a Content-Security-Policy o
 ``default-src 'none'`` tells a browser so as well, and the finished page is parsed and refused
 if any element would load something (:func:`external_references`). The only links are
 ``#anchors`` inside the page and the relative links to the CSV files written beside the report
-(``<slug>-data/<name>.csv``).
+(``<slug>-data/<name>.csv``, named by :func:`groundswell.report.render.data_files`).
 
 Every string of the :class:`~groundswell.report.document.Document` is escaped: post text is
 hostile. The analyst's Markdown is rendered with raw HTML shown as text; a link to another
@@ -41,6 +41,7 @@ from markdown_it.token import Token
 
 from groundswell.errors import GroundswellError
 from groundswell.report.document import Block, Definition, Document, Excerpt, Passage, Table
+from groundswell.report.render import data_files
 from groundswell.report.time_axis import period_label, wall_clock, zone
 
 __all__ = [
@@ -177,6 +178,7 @@ def esc(text: str) -> str:
 def to_html(doc: Document) -> str:
     """The whole briefing as one HTML5 page that loads nothing (see the module doc)."""
     ids = block_ids(doc.blocks)
+    files = data_files(doc)
     page = "\n".join(
         [
             "<!DOCTYPE html>",
@@ -196,7 +198,7 @@ def to_html(doc: Document) -> str:
             _header(doc),
             _contents(doc, ids),
             "<main>",
-            *(_block(doc, block, id_) for block, id_ in zip(doc.blocks, ids, strict=True)),
+            *(_block(doc, i, id_, files) for i, id_ in enumerate(ids)),
             "</main>",
             _appendix(doc.definitions),
             "</div>",
@@ -266,7 +268,8 @@ def _contents(doc: Document, ids: Sequence[str]) -> str:
     )
 
 
-def _block(doc: Document, block: Block, id_: str) -> str:
+def _block(doc: Document, i: int, id_: str, files: dict[tuple[int, str], str]) -> str:
+    block = doc.blocks[i]
     parts = [f'<section id="{esc(id_)}" class="block block-{esc(block.kind)}">']
     parts.append(f"<h2>{esc(block.title)}</h2>")
     if block.caption:
@@ -288,23 +291,24 @@ def _block(doc: Document, block: Block, id_: str) -> str:
         parts.append(f'<p class="empty">{esc(block.empty or NOTHING)}</p>')
     if block.notes:
         parts.append(f'<ul class="notes">{"".join(f"<li>{esc(n)}</li>" for n in block.notes)}</ul>')
-    parts.append(_sources(doc, block))
+    parts.append(_sources(doc, i, files))
     parts.append("</section>")
     return "".join(parts)
 
 
-def _sources(doc: Document, block: Block) -> str:
-    """ "Source: <definitions> · Data: <CSV files>", or nothing when the block has neither."""
+def _sources(doc: Document, i: int, files: dict[tuple[int, str], str]) -> str:
+    """ "Source: <definitions> · Data: <CSV files>", or nothing when the block has neither.
+    The CSV links are relative, to the files written beside the report (``render.data_files``).
+    """
+    block = doc.blocks[i]
     said = []
     if block.refs:
         links = [_definition_link(doc.definition(ref)) for ref in block.refs]
         said.append(f"Source: {', '.join(links)}")
     if block.data:
-        files = [
-            f'<a href="{esc(quote(f"{doc.slug}-data/{name}"))}">{esc(name)}</a>'
-            for name in block.data
-        ]
-        said.append(f"Data: {', '.join(files)}")
+        paths = [files[(i, name)] for name in block.data]
+        links = [f'<a href="{esc(quote(p))}">{esc(p.rsplit("/", 1)[-1])}</a>' for p in paths]
+        said.append(f"Data: {', '.join(links)}")
     return f'<p class="source">{" · ".join(said)}</p>' if said else ""
 
 

@@ -11,6 +11,7 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from groundswell.errors import GroundswellError
@@ -26,6 +27,7 @@ from groundswell.report.html import (
     markdown_html,
     to_html,
 )
+from groundswell.report.render import data_files
 from tests.report.sample import EVIL_URL, HOSTILE, document, series
 
 URL_ATTRS = {"src", "href", "xlink:href", "srcset", "poster", "data", "action", "formaction"}
@@ -239,6 +241,17 @@ def test_figures_link_to_definitions_and_csv_files(doc: Document, page: Page, ra
             assert f"weekly-2020-W11-data/{name}" in hrefs
         assert f"#{id_}" in page.hrefs()  # in the contents
     assert "#appendix" in page.hrefs()
+
+
+def test_csv_links_are_the_files_written_beside_the_report() -> None:
+    rows = pa.table({"a": [1]})
+    data = {"../../etc/passwd <x>.csv": rows, "https://x.example/a.csv": rows, "01-a.csv": rows}
+    block = Block("table", "T", table=Table(["a"], [["1"]]), data=data)
+    doc = dataclasses.replace(document(), blocks=[block], definitions=[])
+    hrefs = Page(to_html(doc)).hrefs()
+    written = [data_files(doc)[(0, name)] for name in data]
+    assert [h for h in hrefs if not h.startswith("#")] == written
+    assert all(h.startswith("weekly-2020-W11-data/") and ".." not in h for h in written)
 
 
 def test_charts_are_inline_svg_with_a_name(doc: Document, page: Page, raw: str) -> None:
