@@ -243,6 +243,11 @@ def test_generate_and_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "0 quarantined" in err and "forum:Lantern Hall" in out and "ev_calls" in out
     assert "Indicators extracted at import" in out and "lexicon" in out
     assert "imgdrop.example" in out  # the demo's busiest image host
+    briefings = tmp_path / "d" / "briefings"
+    for name in ("weekly-2020-W24", "monthly-2020-05"):  # the demo ends in two briefings
+        for suffix in (".html", ".pdf", ".md"):
+            assert (briefings / f"{name}{suffix}").stat().st_size > 1000
+    assert f"Briefings (open one in a browser): {briefings / 'weekly-2020-W24.html'}" in out
     code, out, _ = run(capsys, "stats", "-w", str(tmp_path / "d" / "workspace"), "--json")
     first = json.loads(out)
     assert first["posts"] > 3_000 and first["quarantined"] == 0

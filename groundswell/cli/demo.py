@@ -55,6 +55,7 @@ def register(app: typer.Typer) -> None:
         """
         from groundswell.demo import generate as make
         from groundswell.demo.metrics import DEMO_METRICS
+        from groundswell.demo.reports import DEMO_REPORT_METRICS, DEMO_REPORTS
         from groundswell.demo.text import DEMO_LEXICONS
 
         started = time.monotonic()
@@ -62,15 +63,16 @@ def register(app: typer.Typer) -> None:
         err.print(f"Generating the demo corpus (scale {scale:g}, seed {seed}) in {corpus} ...")
         manifest = make(corpus, seed=seed, scale=scale, progress=lambda m: err.print(f"  {m}"))
         config = wsdir / CONFIG_NAME
-        if config.exists() and "[metrics." not in config.read_text(encoding="utf-8"):
-            with config.open("a", encoding="utf-8") as fh:  # a workspace from before metrics
-                fh.write(DEMO_METRICS)
+        extra = DEMO_METRICS + DEMO_REPORT_METRICS + DEMO_REPORTS
+        if config.exists():  # a workspace of an older demo: add what it lacks
+            text = config.read_text(encoding="utf-8")
+            with config.open("a", encoding="utf-8") as fh:
+                fh.write("" if "[metrics." in text else DEMO_METRICS)
+                fh.write("" if "[reports." in text else DEMO_REPORT_METRICS + DEMO_REPORTS)
         ws = (
             Workspace.open(wsdir)
             if config.exists()
-            else Workspace.init(
-                wsdir, name="demo", lexicons=DEMO_LEXICONS, extra_config=DEMO_METRICS
-            )
+            else Workspace.init(wsdir, name="demo", lexicons=DEMO_LEXICONS, extra_config=extra)
         )
         with ws:
             totals = {"read": 0, "new": 0, "quarantined": 0}
@@ -107,13 +109,16 @@ def register(app: typer.Typer) -> None:
             print_table(ws.indicators(top), ["domain", "occurrences", "posts", "first_seen"])
             show_metrics(ws, directory / "charts")
             show_search(ws)
+            briefings = write_briefings(ws, directory / "briefings")
         out.print(
             f"\nWorkspace: {wsdir}\nGround truth: {manifest.ground_truth_path}\n"
             f"Charts: {directory / 'charts'}\n"
+            f"Briefings (open one in a browser): {', '.join(str(p) for p in briefings)}\n"
             f"Try: groundswell metrics -w {wsdir}\n"
             f"     groundswell trend covid_mentions -w {wsdir} --period week --anomalies\n"
             f"     groundswell indicators -w {wsdir} --kind lexicon --by subkind --per month\n"
-            f"     groundswell search '疫情 OR коронавирус' -w {wsdir} --trend month"
+            f"     groundswell search '疫情 OR коронавирус' -w {wsdir} --trend month\n"
+            f"     groundswell report weekly -w {wsdir} --period 2020-W20 --format html"
         )
 
 
@@ -165,3 +170,25 @@ def show_search(ws: Workspace) -> None:
     for row, value in zip(rows, lexicon.values[0], strict=True):
         row["search"], row["lexicon"] = row.pop("value"), int(value)
     print_table(rows, ["period", "search", "lexicon"])
+
+
+def write_briefings(ws: Workspace, folder: Path) -> list[Path]:
+    """The demo's two briefings (groundswell/demo/reports.py) in every format; the HTML
+    files' paths."""
+    from groundswell.cli.report import steps
+    from groundswell.report.render import write_report
+
+    out.print("\nBriefings (groundswell report weekly; groundswell report monthly):")
+    pages = []
+    for name in ("weekly", "monthly"):
+        started = time.monotonic()
+        with steps() as step:
+            doc = ws.report(name, progress=step)
+            written = write_report(doc, folder, progress=step)
+        html = [p for p in written if p.suffix == ".html"]
+        pages += html
+        out.print(
+            f"  {doc.title}, {doc.period}: {len(doc.blocks)} sections, "
+            f"{len(written)} files in {time.monotonic() - started:.1f} s"
+        )
+    return pages

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from groundswell import __version__
-from groundswell.cli import demo, enriching, importing, inspecting, search, trends
+from groundswell.cli import demo, enriching, importing, inspecting, report, search, trends
 from groundswell.cli.common import JsonOpt, guard, out, print_json, print_table
 from groundswell.sources.base import format_names, get_importer
 from groundswell.workspace import Workspace
@@ -87,6 +87,7 @@ search.register(app)
 trends.register(app)
 inspecting.register(app)
 enriching.register(app)
+report.register(app)
 demo.register(app)
 
 

@@ -25,6 +25,8 @@ COMMANDS = [
     "metrics",
     "trend",
     "anomalies",
+    "report",
+    "reports",
     "generate",
     "demo",
 ]

@@ -467,7 +467,6 @@ class _Builder:
                     a.explanation,
                 ]
             )
-        columns = ["metric", "facet", "what", "when", "value", "expected", "severity", "why"]
         data = pa.table(
             {
                 "metric": [m.name for m, _, _ in found],
@@ -499,7 +498,7 @@ class _Builder:
             "anomalies",
             s.title or "What stood out",
             caption=caption,
-            table=Table(columns, rows, [False] * 4 + [True] * 3 + [False]) if rows else None,
+            table=_anomaly_table(rows),
             refs=[*(f"m-{x}" for x in dict.fromkeys(names)), "detector"],
             data={f"{n:02d}-anomalies.csv": data},
             empty="No anomaly in the period.",
@@ -624,6 +623,17 @@ def _anomaly_sentence(found: list[Anomaly], period: str) -> str:
     ]
     more = f" and {len(found) - 3} more" if len(found) > 3 else ""
     return f"In the period: {'; '.join(named)}{more}."
+
+
+def _anomaly_table(rows: list[list[str]]) -> Table | None:
+    """The digest's rows under their columns; "why" only when something explains one."""
+    if not rows:
+        return None
+    columns = ["metric", "facet", "what", "when", "value", "expected", "severity", "why"]
+    numeric = [False] * 4 + [True] * 3 + [False]
+    if not any(r[-1] for r in rows):
+        return Table(columns[:-1], [r[:-1] for r in rows], numeric[:-1])
+    return Table(columns, rows, numeric)
 
 
 def _article(kind: str) -> str:
