@@ -276,27 +276,36 @@ class _Builder:
         )
 
     def baseline(self, m: Metric, series: Series, s: Section) -> str:
-        """The change of the report's period against a baseline window; the window's level
-        drawn as the chart's baseline."""
+        """The change of the report's last period against a baseline window (the whole
+        window, even where the chart starts later); the window's level drawn on the chart."""
         assert s.baseline is not None
-        base = self.ws.trend(
+        first, last = s.baseline
+        since = min(
+            datetime(first.year, first.month, first.day), series.starts[0].replace(tzinfo=None)
+        )
+        pct = self.ws.trend(
             m,
-            since=series.starts[0],
+            since=since,
             until=self.until(m),
             as_of=self.as_of,
             transforms=[Transform("baseline", span=s.baseline)],
         )
-        series.baseline = base.baseline
+        at = [pct.starts.index(x) for x in series.starts]
+        change = pct.values[:, at]
+        with np.errstate(all="ignore"):  # the level each point was compared with
+            level = np.nanmedian(
+                np.where(change > -100, series.values / (1 + change / 100), np.nan), axis=1
+            )
+        series.baseline = np.repeat(level[:, None], len(series.starts), axis=1)
         lo, _ = self.bounds(series)
         inside = [t for t, x in enumerate(series.starts) if lo <= x]
-        row = 0 if len(base.facets) == 1 else None
-        if not inside or row is None or base.status[row, inside[-1]] == MISSING:
+        if not inside or len(series.facets) != 1 or series.status[0, inside[-1]] == MISSING:
             return ""
-        pct = base.values[row, inside[-1]]
-        a, z = s.baseline
+        t = inside[-1]
         return (
-            f"{words.number(pct, '%')} against the baseline (the mean of "
-            f"{a:%-d %b %Y} to {z:%-d %b %Y})."
+            f"{words.sentence(words.period_name(series.starts[t], series.period))}: "
+            f"{words.number(change[0, t], '%')} against the baseline ({first:%-d %b %Y} to "
+            f"{last:%-d %b %Y})."
         )
 
     def until(self, m: Metric) -> datetime:

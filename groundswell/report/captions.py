@@ -163,8 +163,8 @@ def caption(
     values, status, name = _row(series, additive, focus)
     who = f"{name}, " if name and name != "all together" else ""
     if ORDER.index(series.period) >= _length(start, end):
-        return _cap(who + _point(series, values, status, inside[-1], unit))
-    return _cap(who + _span(series, values, status, focus, additive, unit))
+        return sentence(who + _point(series, values, status, inside[-1], unit))
+    return sentence(who + _span(series, values, status, focus, additive, unit))
 
 
 def _length(start: datetime, end: datetime) -> int:
@@ -235,5 +235,6 @@ def _span(
     return text + "."
 
 
-def _cap(s: str) -> str:
+def sentence(s: str) -> str:
+    """``s`` with its first letter in upper case (the rest as it is)."""
     return s[:1].upper() + s[1:]

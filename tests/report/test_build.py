@@ -144,9 +144,7 @@ def test_the_anomaly_digest_lists_what_the_detector_finds_in_the_period(
     b = block(monthly, "flagged in May")
     assert b.table is not None
     got = {(r[0], r[1], r[2]) for r in b.table.rows}
-    _, found = demo.anomalies(
-        "nova_daily", since=datetime(2020, 4, 1), until=datetime(2020, 6, 1)
-    )
+    _, found = demo.anomalies("nova_daily", since=datetime(2020, 4, 1), until=datetime(2020, 6, 1))
     want = {("nova_daily", " / ".join(a.facet), a.kind) for a in found if a.end.month == 5}
     assert want and want <= got  # the token burst of 26 May
     severities = [float(r[6]) for r in b.table.rows]
@@ -336,3 +334,18 @@ def test_an_as_of_earlier_than_the_period_end_projects_the_week(demo: Workspace)
     assert "expected" in b.caption
     assert doc.as_of == datetime(2020, 6, 12, 12, tzinfo=UTC)
     assert doc.end - doc.start == timedelta(days=7)
+
+
+def test_a_baseline_is_the_whole_windows_level(demo: Workspace, monthly: Document) -> None:
+    b = block(monthly, "priority 1 call")
+    level = demo.sql(
+        "SELECT avg(epoch(assigned_at) - epoch(queued_at)) / 60 AS m FROM ev_calls "
+        "WHERE priority = 1 AND queued_at >= ? AND queued_at < ?",
+        [
+            datetime(2019, 1, 1, tzinfo=ZoneInfo("America/Chicago")),
+            datetime(2020, 3, 1, tzinfo=ZoneInfo("America/Chicago")),
+        ],
+    ).to_pylist()[0]["m"]
+    drawn = set(b.data["05-p1_assign_minutes.csv"].column("baseline").to_pylist())
+    assert len(drawn) == 1 and drawn.pop() == pytest.approx(level, rel=1e-6)
+    assert "against the baseline (1 Jan 2019 to 29 Feb 2020)" in b.caption
