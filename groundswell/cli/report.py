@@ -56,7 +56,8 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(
                 "--as-of",
-                help="Take the data to end at this date or time (ISO, workspace timezone): "
+                help="Take the data to end at this date or time (ISO; without an offset, in "
+                "the report's timezone): "
                 "later records are not counted and a period it falls in is projected.",
             ),
         ] = None,
@@ -129,7 +130,7 @@ def register(app: typer.Typer) -> None:
                     "name": name,
                     "title": s.title,
                     "period": s.period,
-                    "sections": ", ".join(x.kind for x in s.sections),
+                    "sections": len(s.sections),
                 }
                 for name, s in sorted(ws.reports().items())
             ]

@@ -16,6 +16,7 @@ are redacted unless ``redact`` is False (docs/reports.md).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -91,7 +92,8 @@ def build(
     latest = _check_data(ws, span, period or spec.period)
     # data after the period is not the period's: it ends there (nothing to project)
     counted_to = when if when is not None or latest < span.end else span.end
-    b = _Builder(ws, spec, span, counted_to, tz, progress or (lambda _: None))
+    redacted = spec.redact if redact is None else redact
+    b = _Builder(ws, spec, span, counted_to, tz, redacted, progress or (lambda _: None))
     blocks = [b.section(i, s) for i, s in enumerate(spec.sections, 1)]
     doc = Document(
         title=spec.title,
@@ -103,7 +105,7 @@ def build(
         workspace=ws.config.name,
         audience=spec.audience,
         as_of=when,
-        redacted=spec.redact if redact is None else redact,
+        redacted=redacted,
         blocks=blocks,
         definitions=list(b.defs.values()),
         slug=_slug(f"{spec.name}-{span.key}"),
@@ -141,9 +143,11 @@ class _Builder:
         period: Period,
         as_of: datetime | None,
         tz: str,
+        redact: bool,
         progress: Progress,
     ) -> None:
         self.ws, self.spec, self.period, self.as_of, self.tz = ws, spec, period, as_of, tz
+        self.redact = redact
         # the period as wall-clock times: a metric in another timezone counts the same
         # calendar days in its own (May for calls in Chicago is May in Chicago)
         self.lo = period.start.replace(tzinfo=None)
@@ -191,6 +195,7 @@ class _Builder:
         m = Metric(
             name="search",
             period=period,
+            timezone=self.tz,
             where=(Filter("search", "=", query),),
             description=f"Posts matching {query}",
         ).check()
@@ -253,7 +258,7 @@ class _Builder:
                 for m, (_, anomalies) in zip(metrics, scans, strict=True)
                 for a in anomalies
             ]
-        additive = all(m.additive for m in metrics)
+        additive = len(metrics) == 1 and metrics[0].additive  # (several: no total)
         caption = words.caption(series, *self.bounds(series), additive=additive)
         if s.baseline is not None and len(metrics) == 1:
             caption += " " + self.baseline(metrics[0], series, s)
@@ -372,7 +377,6 @@ class _Builder:
         if table == "indicators" and not any(f.field == "in_quote" for f in where):
             where.append(Filter("in_quote", "=", "false"))
         m = Metric(table=table, by=(column,), where=tuple(where)).check()
-        length = self.period.end - self.period.start
         before = _previous(self.period)
         now = self._counts(m, self.period.start, self.period.end)
         then = self._counts(m, before, self.period.start)
@@ -393,7 +397,7 @@ class _Builder:
         columns = [s.of, f"this {label}", f"{label} before", "change"]
         rows = [
             [
-                MARK if s.of == "author" and self.spec.redact else k,
+                MARK if s.of == "author" and self.redact else k,
                 words.number(now.get(k, 0)),
                 words.number(then.get(k, 0)),
                 _delta(now.get(k, 0), then.get(k, 0)),
@@ -407,8 +411,7 @@ class _Builder:
             f"{s.order} {s.of} values",
             "list",
             f"{table} counted by {column} where {where_text}, in the report's period "
-            f"({self.period.label}) and in the {length.days} days before it; ranked "
-            + RANKED[s.order],
+            f"({self.period.label}) and in {_before_name(self.period)}; ranked " + RANKED[s.order],
             f'kind = "top"\nof = "{s.of}"\norder = "{s.order}"\nwhere = {_toml_list(where)}',
         )
         total = sum(now.values())
@@ -417,7 +420,7 @@ class _Builder:
             k = ranked[0]
             share = f" ({now.get(k, 0) / total:.0%} of all)" if total and s.order == "top" else ""
             caption = (
-                f"{k if s.of != 'author' or not self.spec.redact else 'The first'}: "
+                f"{k if s.of != 'author' or not self.redact else 'The first'}: "
                 f"{words.number(now.get(k, 0))}{share}, {_delta(now.get(k, 0), then.get(k, 0))} "
                 f"against the {label} before."
             )
@@ -539,7 +542,12 @@ class _Builder:
             quotes = post["quotes"] or []
             self.names.update(q["quoted_author"] for q in quotes if q["quoted_author"])
             terms = {t.lower() for t, on in hit.snippet if on}
-            excerpts.append(_excerpt(post, terms, self.tz))
+            excerpt = _excerpt(post, terms, self.tz)
+            if self.redact:  # (numeric ids too, which are not names to look for in text)
+                excerpt.author = MARK
+                for p in excerpt.passages:
+                    p.quoted_author = MARK if p.quoted_author else None
+            excerpts.append(excerpt)
         shown = len(excerpts)
         order = {"relevance": "most relevant first", "oldest": "oldest first"}.get(
             s.sort, "newest first"
@@ -584,7 +592,9 @@ def _facet_name(m: Metric) -> str:
 
 
 def _search_id(query: str) -> str:
-    return "s-" + (_slug(query.lower())[:40] or "query") + f"-{abs(hash(query)) % 10_000:04d}"
+    """A stable id for a query: the same on every run (the HTML is reproducible)."""
+    digest = hashlib.sha1(query.encode()).hexdigest()[:6]
+    return "s-" + (_slug(query.lower())[:40] or "query") + f"-{digest}"
 
 
 def _combine(parts: list[Series], metrics: list[Metric], title: str) -> Series:
@@ -678,6 +688,12 @@ def _previous(period: Period) -> datetime:
     return period.start - (period.end - period.start)
 
 
+def _before_name(period: Period) -> str:
+    if period.kind in ("week", "month"):
+        return f"the {period.kind} before"
+    return f"the {(period.end - period.start).days} days before it"
+
+
 def _plural(of: str) -> str:
     return {"crypto": "crypto addresses", "author": "authors", "lexicon": "lexicons"}.get(
         of, of + "s"
@@ -768,7 +784,11 @@ def _around(text: str, terms: set[str], limit: int) -> tuple[str, bool]:
     if start:
         space = text.find(" ", start)
         start = space + 1 if 0 <= space < start + 20 else start
-    return ("… " if start else "") + text[start : start + limit].rstrip() + " …", True
+    piece = text[start : start + limit]
+    space = piece.rfind(" ")
+    if space > limit * 3 // 4:  # end at a word
+        piece = piece[:space]
+    return ("… " if start else "") + piece.rstrip(), True
 
 
 def _pieces(text: str, terms: set[str]) -> list[Piece]:

@@ -23,6 +23,7 @@ from datetime import datetime
 
 import numpy as np
 
+from groundswell.analysis.compile import shift
 from groundswell.analysis.series import MISSING, OBSERVED, PROJECTED, Series
 from groundswell.report.spec import MONTH_NAMES
 
@@ -114,7 +115,7 @@ def facet_name(series: Series, f: int) -> str:
     key = series.facets[f]
     fields = [*series.facet_fields, *[""] * len(key)]
     return " / ".join(
-        f"{field} {v}" if field and v.lstrip("-").isdigit() else v
+        f"{sentence(field)} {v}" if field and v.lstrip("-").isdigit() else v
         for field, v in zip(fields, key, strict=False)
     )
 
@@ -161,10 +162,22 @@ def caption(
         return ""
     focus = slice(inside[0], inside[-1] + 1)
     values, status, name = _row(series, additive, focus)
-    who = f"{name}, " if name and name != "all together" else ""
+    who = f"{name}, " if name and name != "all together" else ""  # (a name keeps its case)
     if ORDER.index(series.period) >= _length(start, end):
-        return sentence(who + _point(series, values, status, inside[-1], unit))
-    return sentence(who + _span(series, values, status, focus, additive, unit))
+        return who + sentence(_point(series, values, status, inside[-1], unit))
+    # a total or mean over the periods wholly inside (days of a week, weeks of a month)
+    whole = [t for t in inside if starts[t] >= start and _next(series, t) <= end] or inside
+    within = len(whole) < len(inside)
+    focus = slice(whole[0], whole[-1] + 1)
+    return who + sentence(_span(series, values, status, focus, additive, unit, within))
+
+
+def _next(series: Series, t: int) -> datetime:
+    """Where the period starting at ``starts[t]`` ends."""
+    if t + 1 < len(series.starts):
+        return series.starts[t + 1]
+    start = series.starts[t]
+    return shift(series.period, start.replace(tzinfo=None), 1).replace(tzinfo=start.tzinfo)
 
 
 def _length(start: datetime, end: datetime) -> int:
@@ -213,6 +226,7 @@ def _span(
     focus: slice,
     additive: bool,
     unit: str,
+    within: bool,
 ) -> str:
     n = focus.stop - focus.start
     now_ok = status[focus] != MISSING
@@ -226,7 +240,10 @@ def _span(
         return float(np.nansum(v) if additive else np.nanmean(v))
 
     now = measure(focus)
-    text = f"{kind} over the period: {amount(now, unit)}"
+    if (status[focus] == PROJECTED).any():  # an estimate: no false precision
+        now = round(now)
+    span = f"the {n} {per} within the period" if within else "the period"
+    text = f"{kind} over {span}: {amount(now, unit)}"
     if n_missing := int((~now_ok).sum()):
         text += f" ({n_missing} of {n} {per} not collected)"
     before = slice(max(focus.start - n, 0), focus.start)

@@ -179,7 +179,8 @@ def _sources(doc: Document, i: int, block: Block, data: dict[tuple[int, str], st
         except KeyError:
             links.append(escape(ref))
     paths = [data[(i, name)] for name in block.data]
-    files = [f"[{escape(path.rsplit('/', 1)[-1])}]({_url(path)})" for path in paths]
+    # (file names are safe names: ASCII letters, digits, "_", "-", "."; shown as they are)
+    files = [f"[{path.rsplit('/', 1)[-1]}]({_url(path)})" for path in paths]
     said = []
     if links:
         said.append("Source: " + ", ".join(links))

@@ -1,12 +1,13 @@
 """Redaction: what leaves the system in a briefing names nobody unless the analyst says so.
 
-By default every email address and @handle in an excerpt's text becomes ``[redacted]``
+By default every email address and @handle anywhere in the document becomes ``[redacted]``
 (plain and defanged forms: ``name [at] host [dot] org``, ``u/name``), and so does every name
 of the people the excerpts show: the authors' ids and display names and the authors their
-quotes name. Those names are then redacted everywhere else in the document too (titles,
-captions, tables, chart data, the CSV files), whole words only and ignoring case, so an
-author who also tops a list of authors is not named there either. Nothing is changed with
-``--no-redact``.
+quotes name, whole words only and ignoring case. The whole document is walked: excerpts,
+titles, captions, tables, the analyst's text, the appendix, chart data and the CSV files, so
+an author who also tops a list is not named there either. A name needs a letter: a numeric
+id (a forum member number) would redact dates and times, so the builder redacts the excerpts'
+author fields themselves. Nothing is changed with ``--no-redact``.
 
 Example::
 

@@ -75,7 +75,7 @@ class Section:
     note: str = ""  # the analyst's words, shown under the caption
     metrics: tuple[str, ...] = ()
     searches: tuple[str, ...] = ()  # chart: search series; excerpts: the one search
-    history: str | None = None  # chart, anomalies: "8 weeks" of context before the period
+    history: str | None = None  # chart, anomalies: "8 weeks" shown, ending with the period
     baseline: tuple[date, date] | None = None  # chart: change against this window
     anomalies: bool = True  # chart: mark anomalies
     period: str | None = None  # chart: the period of search series
@@ -224,6 +224,8 @@ def _section(raw: Any, where: str) -> Section:
 def _check(s: Section, where: str) -> None:
     if s.kind == "chart" and not (s.metrics or s.searches):
         raise ReportError(f"{where}: a chart needs metrics = [...] or search = '...'")
+    if s.baseline is not None and len(s.metrics) + len(s.searches) != 1:
+        raise ReportError(f"{where}.baseline: a baseline is drawn for a chart of one series")
     if s.kind == "table" and not s.metrics:
         raise ReportError(f"{where}: a table needs metrics = [...]")
     if s.kind == "top":

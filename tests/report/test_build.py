@@ -278,12 +278,14 @@ def test_hostile_posts_are_text_and_nobody_is_named(tmp_path: Path, hostile: Wor
         for secret in SECRETS:
             assert secret.lower() not in text.lower(), (name, secret)
     assert html.count(MARK) >= 3
+    assert "someone" not in html  # the top list of authors names nobody either
 
 
 def test_no_redact_shows_the_names(tmp_path: Path, hostile: Workspace) -> None:
     files = written(tmp_path, hostile, redact=False)
     html = files["hostile-2020-W19.html"]
     assert "quiet_fox" in html and "fox.q@example.org" in html and "Old Owl" in html
+    assert "someone" in html  # the top list of authors, named too
 
 
 def test_the_report_command_writes_and_summarises(

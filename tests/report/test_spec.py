@@ -24,6 +24,10 @@ kind = "chart"
 metrics = ["forum_posts", "covid_weekly"]
 search = "lockdown"
 history = "8 weeks"
+
+[[sections]]
+kind = "chart"
+metrics = "p1_assign_minutes"
 baseline = "2019-01-01..2020-02-29"
 
 [[sections]]
@@ -52,9 +56,10 @@ def test_a_full_spec_parses() -> None:
     s = parse(tomllib.loads(GOOD), name="weekly", where="weekly.toml")
     assert s.title == "Weekly" and s.period == "2020-W24"
     assert s.as_of == datetime(2020, 6, 15)
-    chart, top, excerpts, text = s.sections
+    chart, p1, top, excerpts, text = s.sections
     assert chart.metrics == ("forum_posts", "covid_weekly") and chart.searches == ("lockdown",)
-    assert chart.baseline == (date(2019, 1, 1), date(2020, 2, 29))
+    assert p1.metrics == ("p1_assign_minutes",)
+    assert p1.baseline == (date(2019, 1, 1), date(2020, 2, 29))
     assert top.of == "domain" and top.order == "rising" and top.limit == 5
     assert [str(f) for f in top.where] == ["extension = jpg"]
     assert excerpts.searches == ("疫情 OR lockdown",) and excerpts.sort == "oldest"
@@ -83,6 +88,10 @@ def test_a_full_spec_parses() -> None:
         ('period = "fortnight"\n[[sections]]\nkind = "text"\nmarkdown = "x"', "not a period"),
         ('timezone = "Mars/Base"\n[[sections]]\nkind = "text"\nmarkdown = "x"', "timezone"),
         ('[[sections]]\nkind = "chart"\nmetrics = ["a"]\nbaseline = "2020..2019"', "window"),
+        (
+            '[[sections]]\nkind = "chart"\nmetrics = ["a", "b"]\nbaseline = "2019-01-01..2019-02-01"',  # noqa: E501
+            "a chart of one series",
+        ),
     ],
 )
 def test_mistakes_name_the_key(text: str, message: str) -> None:
