@@ -42,7 +42,7 @@ DEMO_REPORTS = """
 # -- Briefings: groundswell report weekly | monthly (docs/reports.md) ----------------------------
 [reports.weekly]
 title = "Weekly briefing: forums, file hosts and the pandemic wave"
-audience = "Forum-monitoring team and partner analysts. Synthetic demo data: no real people."
+audience = "the forum-monitoring team and partner analysts. Synthetic demo data: no real people."
 period = "last complete week"
 as_of = 2020-06-15
 
@@ -102,12 +102,12 @@ metrics = ["forum_posts", "covid_mentions", "jpg_hosts"]
 kind = "excerpts"
 title = "What members said about the pandemic"
 search = "lockdown OR 疫情 OR коронавирус OR quarantaine"
-limit = 4
-sort = "relevance"
+limit = 5
+sort = "newest"
 
 [reports.monthly]
 title = "Monthly briefing: May 2020"
-audience = "Analysts of the four demo stories. Synthetic demo data: no real people."
+audience = "the analysts of the four demo stories. Synthetic demo data: no real people."
 period = "2020-05"
 
 [[reports.monthly.sections]]

@@ -752,7 +752,7 @@ def _excerpt(post: dict[str, Any], terms: set[str], tz: str) -> Excerpt:
         if lo >= hi:
             continue
         own.append(text[at:lo])
-        quoted, was_cut = _around(text[lo:hi].strip(), terms, QUOTE_CHARS)
+        quoted, was_cut = _around(_uncited(text[lo:hi], q["quoted_author"]), terms, QUOTE_CHARS)
         cut |= was_cut
         if quoted:
             passages.append(Passage(_pieces(quoted, terms), True, q["quoted_author"] or None))
@@ -772,6 +772,17 @@ def _excerpt(post: dict[str, Any], terms: set[str], tz: str) -> Excerpt:
         passages=passages,
         cut=cut,
     )
+
+
+def _uncited(quote: str, author: str | None) -> str:
+    """A quoted block without the forum's own "NAME wrote: ↑" line (the excerpt says who
+    wrote it)."""
+    quote = quote.strip()
+    if author and quote.startswith(author):
+        cite = re.match(r"\s*(?:wrote|said|schreef|писал[аи]?)\s*:?\s*↑?\s*", quote[len(author) :])
+        if cite:
+            return quote[len(author) + cite.end() :]
+    return quote
 
 
 def _around(text: str, terms: set[str], limit: int) -> tuple[str, bool]:

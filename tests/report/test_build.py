@@ -351,3 +351,12 @@ def test_a_baseline_is_the_whole_windows_level(demo: Workspace, monthly: Documen
     drawn = set(b.data["05-p1_assign_minutes.csv"].column("baseline").to_pylist())
     assert len(drawn) == 1 and drawn.pop() == pytest.approx(level, rel=1e-6)
     assert "against the baseline (1 Jan 2019 to 29 Feb 2020)" in b.caption
+
+
+def test_a_quote_loses_the_forums_own_cite_line() -> None:
+    from groundswell.report.build import _uncited
+
+    assert _uncited(" Old Owl wrote: ↑\nthe news", "Old Owl") == "the news"
+    assert _uncited("Old Owl писал: здесь", "Old Owl") == "здесь"
+    assert _uncited("Someone wrote: hi", "Old Owl") == "Someone wrote: hi"
+    assert _uncited("Old Owlish ideas", "Old Owl") == "Old Owlish ideas"
