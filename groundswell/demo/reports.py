@@ -120,6 +120,17 @@ creator analyst and the crypto due-diligence analyst. All data is synthetic.
 '''
 
 [[reports.monthly.sections]]
+kind = "chart"
+title = "Posts per day on each forum, over a year"
+metrics = ["forum_posts"]
+
+[[reports.monthly.sections]]
+kind = "chart"
+title = "The pandemic wave: posts per week naming the lexicon"
+metrics = ["covid_weekly"]
+history = "6 months"
+
+[[reports.monthly.sections]]
 kind = "table"
 title = "The file-sharing index per month"
 metrics = ["file_sharing_index"]
