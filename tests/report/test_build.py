@@ -348,7 +348,8 @@ def test_a_baseline_is_the_whole_windows_level(demo: Workspace, monthly: Documen
             datetime(2020, 3, 1, tzinfo=ZoneInfo("America/Chicago")),
         ],
     ).to_pylist()[0]["m"]
-    drawn = set(b.data["05-p1_assign_minutes.csv"].column("baseline").to_pylist())
+    (data,) = b.data.values()
+    drawn = set(data.column("baseline").to_pylist())
     assert len(drawn) == 1 and drawn.pop() == pytest.approx(level, rel=1e-6)
     assert "against the baseline (1 Jan 2019 to 29 Feb 2020)" in b.caption
 
