@@ -20,9 +20,10 @@ from groundswell.demo.text import DEMO_LEXICONS
 from tests.demo.test_generate import SCALE
 
 
-def build(root: Path, scale: float) -> tuple[Workspace, dict[str, Any]]:
+def build(root: Path, scale: float, config: str = DEMO_METRICS) -> tuple[Workspace, dict[str, Any]]:
+    """The demo corpus imported into a workspace with the demo's lexicons and ``config``."""
     manifest = generate(root / "corpus", seed=7, scale=scale)
-    ws = Workspace.init(root / "ws", name="demo", lexicons=DEMO_LEXICONS, extra_config=DEMO_METRICS)
+    ws = Workspace.init(root / "ws", name="demo", lexicons=DEMO_LEXICONS, extra_config=config)
     for f in manifest.files:
         if f.format == "table":
             assert f.table is not None

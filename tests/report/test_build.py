@@ -16,18 +16,17 @@ from zoneinfo import ZoneInfo
 import pyarrow.csv as pacsv
 import pytest
 
-from groundswell import ImportOptions, Workspace
+from groundswell import Workspace
 from groundswell.cli.main import main
-from groundswell.demo import generate
 from groundswell.demo.metrics import DEMO_METRICS
 from groundswell.demo.reports import DEMO_REPORT_METRICS, DEMO_REPORTS
-from groundswell.demo.text import DEMO_LEXICONS
 from groundswell.errors import ReportError
 from groundswell.report.captions import number
 from groundswell.report.document import Block, Document
 from groundswell.report.redact import MARK
 from groundswell.report.render import write_report
 from tests.demo.test_generate import SCALE
+from tests.demo.test_stories import build
 
 UTC = ZoneInfo("UTC")
 
@@ -35,16 +34,7 @@ UTC = ZoneInfo("UTC")
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     root = tmp_path_factory.mktemp("briefings")
-    manifest = generate(root / "corpus", seed=7, scale=SCALE)
-    extra = DEMO_METRICS + DEMO_REPORT_METRICS + DEMO_REPORTS
-    ws = Workspace.init(root / "ws", name="demo", lexicons=DEMO_LEXICONS, extra_config=extra)
-    for f in manifest.files:
-        if f.format == "table":
-            assert f.table is not None
-            ws.import_table(f.path, **f.table)
-        else:
-            ws.import_(f.format, [f.path], options=ImportOptions(**f.options), index=False)
-    ws.sync_index()
+    ws, _ = build(root, SCALE, DEMO_METRICS + DEMO_REPORT_METRICS + DEMO_REPORTS)
     yield ws
     ws.close()
 
