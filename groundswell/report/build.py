@@ -225,12 +225,8 @@ class _Builder:
             start = end - (end - self.lo) * amount
         elif unit in ("day", "week"):
             start = end - timedelta(days=amount * (7 if unit == "week" else 1))
-        else:
-            months = amount * (12 if unit == "year" else 1)
-            y, mo = divmod(end.year * 12 + end.month - 1 - months, 12)
-            start = end.replace(year=y, month=mo + 1, day=1) if end.day == 1 else end
-            if end.day != 1:
-                start = end - timedelta(days=30 * months)
+        else:  # calendar months, from the start of the month the period ends in
+            start = cc.shift("month", end, -amount * (12 if unit == "year" else 1))
         floor = cc.shift(m.period, end - timedelta(microseconds=1), -(MIN_POINTS - 1))
         return min(start, floor)
 
