@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 TS = pa.timestamp("us", tz="UTC")
 
@@ -358,6 +358,13 @@ ACCOUNTS = Table(
             ),
             col("source_id", pa.string(), "The source the author posts on.", nullable=False),
             col("author_id", pa.string(), "The author id on that source.", nullable=False),
+            col(
+                "person",
+                pa.int32(),
+                "The account this one is a confirmed alias of (the smallest account number "
+                "of its group of confirmed aliases); null when it has none. Distinct actor "
+                "counts count a person once (docs/actors.md).",
+            ),
         ]
     ),
     # Keys kept by the import merge, not by DuckDB: the indexes of two keys over millions of
@@ -443,6 +450,78 @@ SNAPSHOTS = Table(
     key=("platform", "account", "time"),
 )
 
+ACTORS = Table(
+    "actors",
+    "Actor profiles: one row per account (an author on one source), derived from its posts and "
+    "indicators and brought up to date after imports (`groundswell actors --rebuild` builds "
+    "them anew). See docs/actors.md.",
+    pa.schema(
+        [
+            col("account", pa.int32(), "The account (`accounts.account`).", nullable=False),
+            col("source_id", pa.string(), "The source.", nullable=False),
+            col("author_id", pa.string(), "The author id on that source.", nullable=False),
+            col("name", pa.string(), "The latest display name."),
+            col("names", pa.list_(pa.string()), "Every display name seen, most used first."),
+            col("first_seen", TS, "Time of the first post."),
+            col("last_seen", TS, "Time of the latest post."),
+            col("posts", pa.int64(), "Posts stored."),
+            col("active_days", pa.int32(), "Distinct days with a post (in the source's timezone)."),
+            col("sections", pa.list_(pa.string()), "Sections posted in, most used first."),
+            col("languages", pa.list_(pa.string()), "Languages posted in, most used first."),
+            col(
+                "hours",
+                pa.list_(pa.int32()),
+                "Posts per hour of the day 0..23 in the source's timezone (24 counts).",
+            ),
+            col("replies_given", pa.int64(), "Posts that reply to another post."),
+            col("replies_received", pa.int64(), "Posts by others that reply to this actor's."),
+            col("quotes_given", pa.int64(), "Quoted blocks in this actor's posts."),
+            col("quotes_received", pa.int64(), "Quoted blocks of this actor's posts in others'."),
+            col("indicators", pa.int64(), "Indicators posted outside quotes."),
+            col("updated_at", TS, "When the profile was last computed."),
+        ]
+    ),
+    key=("account",),
+)
+
+RETURNS = Table(
+    "returns",
+    "Return events: an actor who posts again after a gap longer than the threshold "
+    "(`[actors] dormant_days`, 180 by default). One row per return; derived with the actor "
+    "profiles. A metric over table `returns` counts them (docs/actors.md).",
+    pa.schema(
+        [
+            col("account", pa.int32(), "The account (`accounts.account`).", nullable=False),
+            col("source_id", pa.string(), "The source.", nullable=False),
+            col("author_id", pa.string(), "The author id on that source.", nullable=False),
+            col("time", TS, "Time of the first post after the gap.", nullable=False),
+            col("previous", TS, "Time of the last post before the gap.", nullable=False),
+            col("gap_days", pa.float64(), "Length of the gap in days.", nullable=False),
+            col("section", pa.string(), "Section of the first post after the gap."),
+            col("uid", pa.int64(), "The first post after the gap (`posts.uid`)."),
+        ]
+    ),
+    key=("account", "time"),
+)
+
+ALIASES = Table(
+    "aliases",
+    "The analyst's decisions on alias candidates: two accounts confirmed as one person, or "
+    "rejected. Never written automatically. Confirmed pairs set `accounts.person`.",
+    pa.schema(
+        [
+            col("account_a", pa.int32(), "The smaller account number.", nullable=False),
+            col("account_b", pa.int32(), "The larger account number.", nullable=False),
+            col("status", pa.string(), "`confirmed` or `rejected`.", nullable=False),
+            col("score", pa.float64(), "The candidate's score when decided."),
+            col("evidence", pa.string(), "The evidence shown when decided, as JSON."),
+            col("note", pa.string(), "The analyst's note."),
+            col("decided_at", TS, "When the decision was recorded.", nullable=False),
+        ]
+    ),
+    primary_key=("account_a", "account_b"),
+)
+
 EVENT_TABLES = Table(
     "event_tables",
     "Registry of imported event tables (a 911 log, any CSV or Parquet) and their time column. "
@@ -480,6 +559,9 @@ TABLES: dict[str, Table] = {
         ACCOUNTS,
         INDICATORS,
         SNAPSHOTS,
+        ACTORS,
+        RETURNS,
+        ALIASES,
         EVENT_TABLES,
     )
 }
