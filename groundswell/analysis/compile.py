@@ -31,7 +31,7 @@ from groundswell.analysis.metrics import (
 )
 from groundswell.errors import MetricError
 
-BUILTIN = {"posts": "time", "indicators": "time", "account_snapshots": "time"}
+BUILTIN = {"posts": "time", "indicators": "time", "account_snapshots": "time", "returns": "time"}
 FACET = "facet_"  # facet columns are facet_0, facet_1
 SOURCE = "source_id"
 OTHER = "other"

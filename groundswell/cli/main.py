@@ -9,7 +9,18 @@ from typing import Annotated
 import typer
 
 from groundswell import __version__
-from groundswell.cli import demo, enriching, importing, inspecting, report, search, trends
+from groundswell.cli import (
+    actors,
+    aliases,
+    creators,
+    demo,
+    enriching,
+    importing,
+    inspecting,
+    report,
+    search,
+    trends,
+)
 from groundswell.cli.common import JsonOpt, guard, out, print_json, print_table
 from groundswell.sources.base import format_names, get_importer
 from groundswell.workspace import Workspace
@@ -88,6 +99,9 @@ trends.register(app)
 inspecting.register(app)
 enriching.register(app)
 report.register(app)
+actors.register(app)
+aliases.register(app)
+creators.register(app)
 demo.register(app)
 
 

@@ -1,0 +1,9 @@
+"""`groundswell actors`: being written for issue 7."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Adds this module's commands to the CLI."""
