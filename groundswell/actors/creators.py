@@ -61,7 +61,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -256,33 +256,37 @@ def followers(
         if t is not None:
             bounds += f" AND time {op} ?"
             bparams.append(t if t.tzinfo else t.replace(tzinfo=zone))
-    rows = _sql(
-        ws,
-        f"""SELECT platform, account, date_trunc('{period}', timezone(?, time)) AS p,
-                   arg_max(followers, time) AS f
-            FROM account_snapshots {join} WHERE followers IS NOT NULL {bounds}
-            GROUP BY ALL ORDER BY 1, 2, 3""",
-        [tz, *params, *bparams],
-    )
-    facets: list[tuple[str, ...]] = sorted({(str(r[0]), str(r[1])) for r in rows})
-    if not rows:
+    query = f"""
+        WITH g AS (
+          SELECT platform, account, date_trunc('{period}', timezone(?, time)) AS p,
+                 arg_max(followers, time) AS f
+          FROM account_snapshots {join} WHERE followers IS NOT NULL {bounds} GROUP BY ALL)
+        SELECT (dense_rank() OVER (ORDER BY platform, account) - 1)::BIGINT AS fi,
+               platform, account, p, f::DOUBLE AS f FROM g ORDER BY fi, p"""
+    # one row per account and period (aggregated), laid on the grid with numpy
+    cols = ws.store.con.execute(query, [tz, *params, *bparams]).fetchnumpy()
+    fi = np.asarray(cols["fi"], dtype=np.int64)
+    first = np.flatnonzero(np.r_[True, fi[1:] != fi[:-1]]) if len(fi) else fi
+    facets: list[tuple[str, ...]] = [
+        (str(cols["platform"][i]), str(cols["account"][i])) for i in first
+    ]
+    if not len(fi):
         return Series(
             name="followers",
             period=period,
             timezone=tz,
             starts=[],
-            facets=facets,
+            facets=[],
             values=np.zeros((0, 0)),
             status=np.zeros((0, 0), np.int8),
             facet_fields=("platform", "account"),
             unit="followers",
         )
-    keys = {p: cc.key_of(period, p) for p in {r[2] for r in rows}}
-    lo, hi = min(keys.values()), max(keys.values())
+    starts, inverse = np.unique(np.asarray(cols["p"]), return_inverse=True)
+    keys = np.array([cc.key_of(period, _naive(p)) for p in starts], dtype=np.int64)
+    lo, hi = int(keys.min()), int(keys.max())
     values = np.full((len(facets), hi - lo + 1), np.nan)
-    index = {f: i for i, f in enumerate(facets)}
-    for platform, acc, p, f in rows:  # one row per account and period: aggregated data
-        values[index[(platform, acc)], keys[p] - lo] = f
+    values[fi, keys[inverse] - lo] = np.asarray(cols["f"], dtype=float)
     status = np.where(np.isnan(values), MISSING, OBSERVED).astype(np.int8)
     return Series(
         name="followers",
@@ -295,6 +299,15 @@ def followers(
         facet_fields=("platform", "account"),
         unit="followers",
         notes=[f"followers in the last snapshot of each {period} ({tz})"],
+    )
+
+
+def _naive(p: Any) -> datetime:
+    """A numpy datetime64 (or datetime) period start as a naive datetime."""
+    if isinstance(p, datetime):
+        return p
+    return datetime(1970, 1, 1) + timedelta(
+        microseconds=int(np.datetime64(p, "us").astype(np.int64))
     )
 
 
