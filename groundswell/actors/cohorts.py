@@ -34,7 +34,7 @@ Conventions, exactly:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -43,7 +43,9 @@ from groundswell.analysis.compile import key_start
 from groundswell.analysis.series import OBSERVED, Series
 from groundswell.config import check_timezone
 from groundswell.errors import MetricError
-from groundswell.workspace import Workspace
+
+if TYPE_CHECKING:  # (the workspace imports what imports this module)
+    from groundswell.workspace import Workspace
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 TOPS = (1, 5, 10)

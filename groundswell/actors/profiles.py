@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -46,7 +46,9 @@ import duckdb
 from groundswell.actors import returns
 from groundswell.errors import QueryError
 from groundswell.store.duckdb import first
-from groundswell.workspace import Workspace
+
+if TYPE_CHECKING:  # (the workspace imports what imports this module)
+    from groundswell.workspace import Workspace
 
 IMPORT_KEY = "actors_import_id"
 DAYS_KEY = "actors_dormant_days"

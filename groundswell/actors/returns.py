@@ -22,12 +22,14 @@ A metric over the table counts them, e.g. returns per week per source::
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from groundswell.errors import ConfigError
-from groundswell.workspace import Workspace
+
+if TYPE_CHECKING:  # (the workspace imports what imports this module)
+    from groundswell.workspace import Workspace
 
 DEFAULT_DORMANT_DAYS = 180.0
 US_DAY = 86_400_000_000
