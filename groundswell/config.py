@@ -196,7 +196,10 @@ def parse(text: str) -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError("file", f"is not valid TOML: {e}") from None
-    known = {"workspace", "import", "store", "sources", "lexicons", "metrics", "reports"}
+    known = {
+        "workspace", "import", "store", "sources", "lexicons", "metrics", "reports", "actors",
+        "creators",
+    }  # fmt: skip
     for key in raw:
         if key not in known:
             raise ConfigError(key, f"unknown section; known sections: {', '.join(sorted(known))}")

@@ -131,6 +131,17 @@ metrics = ["covid_weekly"]
 history = "6 months"
 
 [[reports.monthly.sections]]
+kind = "returns"
+title = "Members who came back after months away"
+history = "18 months"
+
+[[reports.monthly.sections]]
+kind = "actors"
+title = "The most active members of Lantern Hall"
+source = "forum:Lantern Hall"
+limit = 8
+
+[[reports.monthly.sections]]
 kind = "table"
 title = "The file-sharing index per month"
 metrics = ["file_sharing_index"]
@@ -164,9 +175,11 @@ metrics = ["assign_by_priority"]
 periods = 6
 
 [[reports.monthly.sections]]
-kind = "chart"
-title = "Followers of tess.bakes"
-metrics = ["tess_followers"]
+kind = "creators"
+title = "Creators of 50k to 500k followers, fastest growing first"
+tier = "50k-500k"
+sort = "growth"
+limit = 5
 history = "3 months"
 
 [[reports.monthly.sections]]
@@ -191,5 +204,5 @@ sort = "oldest"
 [[reports.monthly.sections]]
 kind = "anomalies"
 title = "What the detector flagged in May"
-metrics = ["forum_posts", "jpg_hosts", "p1_assign_minutes", "tess_followers", "nova_daily"]
+metrics = ["forum_posts", "jpg_hosts", "p1_assign_minutes", "nova_daily"]
 """

@@ -158,6 +158,8 @@ class _Builder:
         self._scanned: dict[tuple[Metric, datetime], tuple[Series, list[Anomaly]]] = {}
 
     def section(self, n: int, s: Section) -> Block:
+        from groundswell.report import people  # (it loads the actors package, which loads us)
+
         what = {
             "chart": self.chart,
             "table": self.table,
@@ -165,6 +167,9 @@ class _Builder:
             "anomalies": self.anomalies,
             "excerpts": self.excerpts,
             "text": self.text,
+            "actors": lambda n, s: people.actors_block(self, n, s),
+            "returns": lambda n, s: people.returns_block(self, n, s),
+            "creators": lambda n, s: people.creators_block(self, n, s),
         }[s.kind]
         self.progress(f"section {n} of {len(self.spec.sections)}: {s.kind} {s.title}".rstrip())
         try:
@@ -522,7 +527,7 @@ class _Builder:
         found = self.ws.search(
             query,
             SearchFilters(since=since, until=until),
-            sort=s.sort,
+            sort=s.sort or "relevance",
             limit=s.limit,
             facets=False,
         )

@@ -24,7 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
-KINDS = ("chart", "table", "top", "anomalies", "excerpts", "text")
+KINDS = ("chart", "table", "top", "anomalies", "excerpts", "text", "actors", "returns", "creators")
 
 
 @dataclass

@@ -41,7 +41,12 @@ SECTION_KEYS: dict[str, set[str]] = {
     "anomalies": {"metrics", "history"},
     "excerpts": {"search", "limit", "sort"},
     "text": {"markdown", "file"},
+    "actors": {"source", "sort", "limit"},
+    "returns": {"source", "limit", "history"},
+    "creators": {"accounts", "platform", "tier", "sort", "limit", "history"},
 }
+ACTOR_SORTS = ("posts", "first_seen", "last_seen", "active_days")
+CREATOR_SORTS = ("followers", "growth", "engagement")
 COMMON_KEYS = {"kind", "title", "note"}
 REPORT_KEYS = {"title", "audience", "period", "as_of", "timezone", "sections", "redact"}
 # What a top list can rank: the table, the column, and the filters it always applies.
@@ -84,8 +89,12 @@ class Section:
     where: tuple[Filter, ...] = ()  # top
     order: str = "top"  # top: top | rising | falling
     limit: int = 10  # top, excerpts
-    sort: str = "relevance"  # excerpts
+    sort: str = ""  # excerpts (default relevance), actors (posts), creators (followers)
     markdown: str = ""  # text
+    source: str = ""  # actors, returns: one source id
+    accounts: tuple[str, ...] = ()  # creators: "platform:account" or "account"
+    platform: str = ""  # creators
+    tier: str = ""  # creators
 
 
 @dataclass(frozen=True)
@@ -211,7 +220,12 @@ def _section(raw: Any, where: str) -> Section:
     if "order" in raw:
         kw["order"] = _text(raw, "order", where, "top")
     if "sort" in raw:
-        kw["sort"] = _text(raw, "sort", where, "relevance")
+        kw["sort"] = _text(raw, "sort", where, "")
+    for key in ("source", "platform", "tier"):
+        if key in raw:
+            kw[key] = _text(raw, key, where, "")
+    if "accounts" in raw:
+        kw["accounts"] = _names(raw["accounts"], f"{where}.accounts")
     if "markdown" in raw:
         kw["markdown"] = _text(raw, "markdown", where, "")
     if "file" in raw:
@@ -240,8 +254,11 @@ def _check(s: Section, where: str) -> None:
 
         if len(s.searches) != 1:
             raise ReportError(f"{where}: excerpts need one search = '...'")
-        if s.sort not in SORTS:
+        if s.sort and s.sort not in SORTS:
             raise ReportError(f"{where}.sort must be one of {', '.join(SORTS)}")
+    sorts = {"actors": ACTOR_SORTS, "creators": CREATOR_SORTS}.get(s.kind)
+    if sorts and s.sort and s.sort not in sorts:
+        raise ReportError(f"{where}.sort must be one of {', '.join(sorts)}")
     if s.kind == "text" and not s.markdown:
         raise ReportError(f"{where}: a text section needs markdown = '...' or file = '...'")
 

@@ -32,11 +32,21 @@ UTC = ZoneInfo("UTC")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Workspace, dict[str, Any]]]:
     root = tmp_path_factory.mktemp("briefings")
-    ws, _ = build(root, SCALE, DEMO_METRICS + DEMO_REPORT_METRICS + DEMO_REPORTS)
-    yield ws
+    ws, truth = build(root, SCALE, DEMO_METRICS + DEMO_REPORT_METRICS + DEMO_REPORTS)
+    yield ws, truth
     ws.close()
+
+
+@pytest.fixture(scope="module")
+def demo(built: tuple[Workspace, dict[str, Any]]) -> Workspace:
+    return built[0]
+
+
+@pytest.fixture(scope="module")
+def truth(built: tuple[Workspace, dict[str, Any]]) -> dict[str, Any]:
+    return built[1]
 
 
 @pytest.fixture(scope="module")
@@ -351,3 +361,49 @@ def test_a_quote_loses_the_forums_own_cite_line() -> None:
     assert _uncited("Old Owl писал: здесь", "Old Owl") == "здесь"
     assert _uncited("Someone wrote: hi", "Old Owl") == "Someone wrote: hi"
     assert _uncited("Old Owlish ideas", "Old Owl") == "Old Owlish ideas"
+
+
+@pytest.fixture(scope="module")
+def monthly_named(demo: Workspace) -> Document:
+    return demo.report("monthly", redact=False)
+
+
+def test_the_returns_section_lists_the_planted_returns(
+    truth: dict[str, Any], monthly: Document, monthly_named: Document
+) -> None:
+    b = block(monthly_named, "came back")
+    assert b.table is not None and b.chart is not None
+    got = {(r[0], r[1], r[2]) for r in b.table.rows}
+    for r in truth["returning_members"]:
+        assert (r["name"], f"forum:{r['forum']}", r["returned"]) in got
+        row = next(x for x in b.table.rows if x[0] == r["name"])
+        assert row[4] == f"{r['gap_days']:,}"
+    redacted = block(monthly, "came back")
+    assert redacted.table is not None and {r[0] for r in redacted.table.rows} == {MARK}
+    assert "days away" in redacted.caption and "came back in the period" in redacted.caption
+
+
+def test_the_actors_section_counts_the_periods_posts(
+    demo: Workspace, monthly_named: Document
+) -> None:
+    b = block(monthly_named, "most active members")
+    assert b.table is not None and b.table.rows
+    may = demo.sql(
+        "SELECT coalesce(a.name, p.author_id) AS who, count(*) AS n FROM posts p "
+        "JOIN actors a USING (account) WHERE p.source_id = 'forum:Lantern Hall' "
+        "AND p.time >= ? AND p.time < ? GROUP BY 1 ORDER BY 2 DESC",
+        [datetime(2020, 5, 1, tzinfo=UTC), datetime(2020, 6, 1, tzinfo=UTC)],
+    ).to_pylist()
+    counts = {r["who"]: r["n"] for r in may}
+    for row in b.table.rows:
+        assert row[2] == number(counts[row[0]])
+    assert int(b.table.rows[0][2].replace(",", "")) == may[0]["n"]
+    assert "Gini" in b.caption
+
+
+def test_the_creators_section_ranks_a_tier(truth: dict[str, Any], monthly: Document) -> None:
+    b = block(monthly, "Creators of 50k")
+    assert b.table is not None and b.chart is not None
+    tier = set(truth["creators"]["accounts_by_tier"]["50k-500k"])
+    assert {r[0] for r in b.table.rows} <= tier and {r[1] for r in b.table.rows} == {"50k-500k"}
+    assert b.table.rows[0][0] == "instagram:tess.bakes"  # the planted jump: fastest growing
