@@ -67,7 +67,7 @@ def hour_bar(hours: list[int]) -> str:
 
 
 @contextmanager
-def _fresh_ws(path: Path | None, wait: float, *, rebuild: bool = False) -> Iterator[Workspace]:
+def fresh_ws(path: Path | None, wait: float, *, rebuild: bool = False) -> Iterator[Workspace]:
     """The workspace with its profiles up to date: opened read-only, and read-write only
     when the profiles must be computed (after an import, or ``rebuild``); when another
     process holds the store, the stale profiles are used with a warning."""
@@ -154,7 +154,7 @@ def register(app: typer.Typer) -> None:
         received, the domains, crypto addresses and emails they posted, and their returns
         after long silences. A name used on several sources (or by several accounts) prints
         one profile each."""
-        with _fresh_ws(workspace, wait) as ws:
+        with fresh_ws(workspace, wait) as ws:
             found = profiles.profile(ws, who, source)
         if not found:
             where = f" on {source}" if source else ""
@@ -220,7 +220,7 @@ def register(app: typer.Typer) -> None:
         if sum([show_returns, show_cohorts, show_concentration]) > 1:
             raise QueryError("choose one of --returns, --cohorts and --concentration")
         a, b = _when(since, "--since"), _when(until, "--until")
-        with _fresh_ws(workspace, wait, rebuild=rebuild) as ws:
+        with fresh_ws(workspace, wait, rebuild=rebuild) as ws:
             if show_returns:
                 rows = returns.events(ws, source=source, since=a, until=b, limit=limit)
                 columns = ["time", "name", "source_id", "gap_days", "previous", "section"]

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from groundswell.cli.actors import fresh_ws
 from groundswell.cli.common import (
     WaitOpt,
     WorkspaceOpt,
@@ -97,7 +98,8 @@ def register(app: typer.Typer) -> None:
             except ValueError:
                 raise ReportError(f"--as-of: not an ISO date or time: {as_of!r}") from None
         started = time.monotonic()
-        with open_ws(workspace, wait, read_only=True) as ws, steps() as step:
+        # (actor profiles are brought up to date first when an import left them behind)
+        with fresh_ws(workspace, wait) as ws, steps() as step:
             doc = ws.report(
                 spec,
                 period=period,
