@@ -379,6 +379,41 @@ class Workspace:
             found = [explain_anomaly(self.engine, m, series, a, counter) for a in found]
         return series, found
 
+    # -- actors --------------------------------------------------------------------------------
+    def actor(self, who: str, *, source: str | None = None) -> list[dict[str, Any]]:
+        """The profiles of an author id or display name (any case; one per account), with
+        the indicators they posted and their returns (docs/actors.md)."""
+        from groundswell.actors import profiles
+
+        return profiles.profile(self, who, source)
+
+    def actors(self, **options: Any) -> list[dict[str, Any]]:
+        """Actor profiles ranked (``groundswell.actors.profiles.ranked``: source, since,
+        until, sort, limit, min_posts)."""
+        from groundswell.actors import profiles
+
+        return profiles.ranked(self, **options)
+
+    def returns(self, **options: Any) -> list[dict[str, Any]]:
+        """Return events after long absences, latest first (source, since, until, limit)."""
+        from groundswell.actors import returns
+
+        return returns.events(self, **options)
+
+    def concentration(self, period: str = "month", **options: Any) -> Series:
+        """Shares of posts by the top 1, 5 and 10% of actors per period, and the Gini
+        coefficient (by_source, what="posts" or "links")."""
+        from groundswell.actors import cohorts
+
+        return cohorts.concentration(self, period, **options)
+
+    def creators(self, **options: Any) -> list[dict[str, Any]]:
+        """One row per creator: tier, followers, growth, engagement (with its convention),
+        sponsored share (``groundswell.actors.creators.creators``)."""
+        from groundswell.actors import creators
+
+        return creators.creators(self, **options)
+
     # -- reports -------------------------------------------------------------------------------
     def reports(self) -> dict[str, ReportSpec]:
         """The named reports of the config (``[reports.NAME]``)."""

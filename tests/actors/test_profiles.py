@@ -246,3 +246,27 @@ def test_the_actor_and_actors_commands(tmp_path: Path, capsys: pytest.CaptureFix
     points = json.loads(capsys.readouterr().out)
     assert {p["measure"] for p in points} == {"top 1%", "top 5%", "top 10%", "gini"}
     assert main(["actors", "-w", w, "--returns", "--cohorts"]) == 2
+
+
+def test_the_workspace_api_reaches_the_actors_modules(tmp_path: Path) -> None:
+    """``Workspace.actor/actors/returns/concentration/creators`` are the modules' answers."""
+    from groundswell.actors import cohorts, profiles, returns
+
+    ws = Workspace.init(tmp_path / "api")
+    try:
+        path = tmp_path / "api.jsonl"
+        rows = [
+            {"id": i, "time": f"2020-0{1 + i % 3}-1{i % 9}T10:00:00Z", "user_id": f"u{i % 3}",
+             "text": "hello"}
+            for i in range(12)
+        ]  # fmt: skip
+        path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+        ws.import_("jsonl", [path], options=ImportOptions(source="api"))
+        assert ws.actors() == profiles.ranked(ws)
+        assert ws.actor("U1") == profiles.profile(ws, "U1") and ws.actor("u1")
+        assert ws.returns() == returns.events(ws)
+        got, want = ws.concentration("month"), cohorts.concentration(ws, "month")
+        assert got.starts == want.starts and (got.values == want.values).all()
+        assert ws.creators() == []  # no snapshots
+    finally:
+        ws.close()
