@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 def actors_block(b: _Builder, n: int, s: Section) -> Block:
     """The actors who posted most in the period, with how concentrated posting was."""
+    profiles.ensure(b.ws)
     rows = profiles.ranked(
         b.ws, source=s.source or None, since=b.lo, until=b.hi, sort=s.sort or "posts", limit=s.limit
     )
@@ -41,10 +42,10 @@ def actors_block(b: _Builder, n: int, s: Section) -> Block:
     caption = ""
     if total["n"]:
         caption = (
-            f"{words.number(total['a'])} actors posted {words.number(total['n'])} posts in the "
+            f"{words.number(total['a'])} accounts posted {words.number(total['n'])} posts in the "
             f"period; the {len(rows)} listed wrote {shown / total['n']:.0%} of them."
         )
-        caption += _concentration(b)
+        caption += _concentration(b, s.source)
     table = Table(
         [
             "actor",
@@ -91,24 +92,27 @@ def actors_block(b: _Builder, n: int, s: Section) -> Block:
     )
 
 
-def _concentration(b: _Builder) -> str:
-    """`` The top 10% of actors wrote 62% of the period's posts (Gini 0.71).`` when the
-    report's period is a calendar week or month."""
+def _concentration(b: _Builder, source: str) -> str:
+    """`` The top 10% of actors wrote 62% of its posts (Gini 0.71).`` (of the section's
+    source, when it names one) when the report's period is a calendar week or month."""
     if b.period.kind not in ("week", "month"):
         return ""
-    series = cohorts.concentration(b.ws, b.period.kind)
+    series = cohorts.concentration(b.ws, b.period.kind, by_source=bool(source))
     start = b.lo.replace(tzinfo=series.starts[0].tzinfo) if series.starts else None
-    if start not in series.starts:
+    key = (source,) if source else ()
+    try:
+        t = series.starts.index(start)  # type: ignore[arg-type]
+        top = series.values[series.row((*key, "top 10%")), t]
+        gini = series.values[series.row((*key, "gini")), t]
+    except (ValueError, KeyError):
         return ""
-    t = series.starts.index(start)
-    top = series.values[series.row(("top 10%",)), t]
-    gini = series.values[series.row(("gini",)), t]
     return f" The top 10% of actors wrote {top:.0%} of its posts (Gini {gini:.2f})."
 
 
 def returns_block(b: _Builder, n: int, s: Section) -> Block:
     """Members back after a long absence: returns per week over the chart's span, and the
     return events of that span, latest first (the caption says how many fell in the period)."""
+    profiles.ensure(b.ws)  # (the chart reads the returns table: bring it up to date first)
     days = returns.dormant_days(b.ws)
     where = (Filter("source", "=", s.source),) if s.source else ()
     metric = Metric(
@@ -123,7 +127,8 @@ def returns_block(b: _Builder, n: int, s: Section) -> Block:
             "metric",
             f"{metric.description}. {metric.describe()}. A return is a post more than "
             f"{days:g} days after the same account's previous post (docs/actors.md).",
-            f'table = "returns"\nperiod = "week"\n[actors]\ndormant_days = {days:g}',
+            f'[metrics.returns]\ntable = "returns"\nperiod = "week"\n'
+            f"# and, in [actors]: dormant_days = {days:g}",
         ),
     )
     since = b.since(metric, s.history)
