@@ -18,8 +18,9 @@ Quality: precision at top-1 (the best candidate of an aliased account is one of 
 and recall at top-5 (each planted pair is among the account's five best), from
 ``aliases.all_candidates``; targets P@1 >= 0.9 and R@5 >= 0.9. With ``--actors 1000000`` the
 store holds only what candidate generation reads (profiles' names, one post per actor, some
-indicators) and the script times ``aliases.pairs`` (target: under 120 s on 2 cores), and
-``all_candidates`` without style profiles.
+indicators) and the script times ``aliases.pairs`` (target: under 120 s on 2 cores; measured
+57.8 s for 26.8 million pairs). Scoring all of them (``all_candidates``) is not timed at that
+size: it holds per-pair Python lists and needs far more memory than a laptop has.
 """
 
 from __future__ import annotations
@@ -324,7 +325,7 @@ def big(path: Path, actors: int, seed: int) -> Workspace:
 
 def generation_time(actors: int = 1_000_000, seed: int = 7) -> dict[str, float]:
     """The lead's entry point (benchmarks/actors.py): seconds to generate the candidate pairs
-    of ``actors`` accounts, and to score and rank them without style profiles."""
+    of ``actors`` accounts (and to build the store, and the number of pairs)."""
     with tempfile.TemporaryDirectory(prefix="alias-bench-") as tmp:
         t = time.perf_counter()
         ws = big(Path(tmp) / "ws", actors, seed)
@@ -332,12 +333,8 @@ def generation_time(actors: int = 1_000_000, seed: int = 7) -> dict[str, float]:
         t = time.perf_counter()
         n = aliases.pairs(ws.store.con).num_rows
         gen = time.perf_counter() - t
-        t = time.perf_counter()
-        ranked = aliases.all_candidates(ws.store.con, style=False).num_rows
-        full = time.perf_counter() - t
         ws.close()
-    return {"actors": actors, "build_s": built, "pairs": n, "generation_s": gen,
-            "ranked_rows": ranked, "all_candidates_s": full}  # fmt: skip
+    return {"actors": actors, "build_s": built, "pairs": n, "generation_s": gen}
 
 
 def main() -> None:
@@ -348,10 +345,8 @@ def main() -> None:
     if args.actors > 100_000:
         r = generation_time(args.actors, args.seed)
         print(f"{r['actors']:,} actors (store built in {r['build_s']:.0f} s)")
-        print(f"candidate generation: {r['pairs']:,} pairs in {r['generation_s']:.1f} s "
-              "(target < 120 s on 2 cores)")  # fmt: skip
-        print(f"all_candidates without style: {r['ranked_rows']:,} rows in "
-              f"{r['all_candidates_s']:.1f} s")  # fmt: skip
+        print(f"candidate generation: {r['pairs']:,} pairs in {r['generation_s']:.1f} s")
+        print("target: candidate generation under 120 s on 2 cores")
         return
     persons, truth = people(args.actors, args.seed)
     with tempfile.TemporaryDirectory(prefix="alias-bench-") as tmp:

@@ -221,50 +221,41 @@ def _pairs(con: duckdb.DuckDBPyConnection, focus: int | None, fuzzy: list[int]) 
     big = f"""SELECT k.*, p.peak FROM {_T}keys k JOIN {_T}peak p USING (account)
               WHERE key IN (SELECT key FROM {_T}blocks WHERE big)"""
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {_T}pairs AS
-        WITH k AS ({keyed}), big AS ({big}),
-        tiers AS (
-          SELECT x.account AS a, y.account AS b,
-                 CASE WHEN x.kind = 0 THEN substr(x.key, 2) END AS identical,
-                 CASE WHEN x.kind = 1 AND y.kind = 1 THEN x.key END AS normalised,
-                 CASE WHEN x.kind > 0 THEN x.key END AS base
-          FROM k x JOIN k y ON x.key = y.key
-          WHERE x.account < y.account AND x.src <> y.src AND {mine}
-          UNION ALL
-          SELECT x.account, y.account, CASE WHEN x.kind = 0 THEN substr(x.key, 2) END,
-                 CASE WHEN x.kind = 1 AND y.kind = 1 THEN x.key END,
-                 CASE WHEN x.kind > 0 THEN x.key END
-          FROM big x CROSS JOIN range(-{HOUR_SLACK}, {HOUR_SLACK + 1}) o(d)
-          JOIN big y ON y.key = x.key AND y.peak = (x.peak + o.d + 24) % 24
-          WHERE x.account < y.account AND x.src <> y.src AND {mine}),
-        named AS (SELECT a, b, max(identical) AS identical, max(normalised) AS normalised,
-                         max(base) AS base FROM tiers GROUP BY a, b),
-        near AS (
-          SELECT least(x.account, y.account) AS a, greatest(x.account, y.account) AS b
-          FROM {_T}sorted x CROSS JOIN range(1, {WINDOW + 1}) o(d)
-          JOIN {_T}sorted y ON y.r = x.r + o.d
-          WHERE x.src <> y.src AND x.account <> y.account
-          UNION
-          SELECT least(x.account, y.account), greatest(x.account, y.account)
-          FROM {_T}sorted x CROSS JOIN range(1, {WINDOW + 1}) o(d)
-          JOIN {_T}sorted y ON y.rr = x.rr + o.d
-          WHERE x.src <> y.src AND x.account <> y.account
-          UNION
-          SELECT least(x.account, y.account), greatest(x.account, y.account)
-          FROM {_T}rare x JOIN {_T}rare y USING (kind, value)
-          WHERE x.src <> y.src AND x.account <> y.account
-          UNION
-          SELECT least(x.account, y.account), greatest(x.account, y.account)
-          FROM {_T}keys x JOIN {_T}keys y ON x.account = {int(focus or 0)}
-           AND y.account IN ({accounts}) AND x.src <> y.src
-        ),
-        every AS (SELECT * FROM named
-                  UNION ALL SELECT a, b, NULL, NULL, NULL FROM near WHERE {_focus(focus)})
-        SELECT row_number() OVER (ORDER BY a, b) - 1 AS i, a, b,
-               max(identical) AS identical, max(normalised) AS normalised, max(base) AS base
-        FROM every GROUP BY a, b"""
+        f"""CREATE OR REPLACE TEMP TABLE {_T}found (a INTEGER, b INTEGER, identical VARCHAR,
+                                                    normalised VARCHAR, base VARCHAR)"""
     )
+    tier = """CASE WHEN x.kind = 0 THEN substr(x.key, 2) END,
+              CASE WHEN x.kind = 1 AND y.kind = 1 THEN x.key END,
+              CASE WHEN x.kind > 0 THEN x.key END"""
+    pair = "least(x.account, y.account), greatest(x.account, y.account), NULL, NULL, NULL"
+    steps = [  # one statement each: DuckDB keeps less in memory at once
+        f"""SELECT x.account, y.account, {tier} FROM ({keyed}) x JOIN ({keyed}) y
+            ON x.key = y.key WHERE x.account < y.account AND x.src <> y.src AND {mine}""",
+        f"""WITH big AS ({big})
+            SELECT x.account, y.account, {tier}
+            FROM big x CROSS JOIN range(-{HOUR_SLACK}, {HOUR_SLACK + 1}) o(d)
+            JOIN big y ON y.key = x.key AND y.peak = (x.peak + o.d + 24) % 24
+            WHERE x.account < y.account AND x.src <> y.src AND {mine}""",
+        *(
+            f"""SELECT {pair} FROM {_T}sorted x CROSS JOIN range(1, {WINDOW + 1}) o(d)
+                JOIN {_T}sorted y ON y.{r} = x.{r} + o.d
+                WHERE x.src <> y.src AND x.account <> y.account AND {mine}"""
+            for r in ("r", "rr")
+        ),
+        f"""SELECT {pair} FROM {_T}rare x JOIN {_T}rare y USING (kind, value)
+            WHERE x.src <> y.src AND x.account < y.account AND {mine}""",
+        f"""SELECT DISTINCT {pair} FROM {_T}keys x JOIN {_T}keys y
+            ON x.account = {int(focus or 0)} AND y.account IN ({accounts}) AND x.src <> y.src""",
+    ]
+    for step in steps:
+        con.execute(f"INSERT INTO {_T}found {step}")
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE {_T}pairs AS
+            SELECT (row_number() OVER () - 1)::BIGINT AS i, a, b, max(identical) AS identical,
+                   max(normalised) AS normalised, max(base) AS base
+            FROM {_T}found GROUP BY a, b"""
+    )
+    con.execute(f"DROP TABLE {_T}found")
 
 
 def _fuzzy_scan(con: duckdb.DuckDBPyConnection, account: int) -> list[int]:
@@ -469,7 +460,7 @@ def _score(con: duckdb.DuckDBPyConnection, *, style: bool = True) -> _Scored:
 
 
 def _drop(con: duckdb.DuckDBPyConnection) -> None:
-    for t in ("keys", "blocks", "peak", "sorted", "pairs", "ind", "rare"):
+    for t in ("keys", "blocks", "peak", "sorted", "found", "pairs", "ind", "rare"):
         con.execute(f"DROP TABLE IF EXISTS {_T}{t}")
 
 
