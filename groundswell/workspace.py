@@ -407,6 +407,24 @@ class Workspace:
 
         return cohorts.concentration(self, period, **options)
 
+    def alias_candidates(
+        self, who: str | int, *, source: str | None = None, limit: int = 10
+    ) -> list[Any]:
+        """Accounts on other sources that may be the same person as ``who``, best first,
+        each with its evidence (``groundswell.actors.aliases.Candidate``)."""
+        from groundswell.actors import aliases
+
+        return aliases.candidates(self, who, source=source, limit=limit)
+
+    def decide_alias(
+        self, a: str | int, b: str | int, status: str, *, note: str = ""
+    ) -> dict[str, Any]:
+        """Record the analyst's decision on a pair: ``confirmed`` (one person in every
+        distinct count) or ``rejected``. Never made automatically."""
+        from groundswell.actors import aliases
+
+        return aliases.decide(self, a, b, status, note=note)
+
     def creators(self, **options: Any) -> list[dict[str, Any]]:
         """One row per creator: tier, followers, growth, engagement (with its convention),
         sponsored share (``groundswell.actors.creators.creators``)."""

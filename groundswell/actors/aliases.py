@@ -35,9 +35,12 @@ on them, which alone (never a score) make two accounts one person in counts.
 similarity, the indicators shared with their counts, the cosine) and its ``points``; a name
 item outdone by the other shows 0 points.
 
-    >>> [(c.source_id, c.author_id, c.score) for c in candidates(ws, "quietfox")][:1]
-    [('forum:Harbour Lights', 'quiet_fox', 9.3)]
-    >>> decide(ws, "forum:Lantern Hall:quietfox", "forum:Harbour Lights:quiet_fox", "confirmed")
+    >>> best = candidates(ws, "quietfox")[0]     # the demo, scale 1
+    >>> best.source_id, best.name, round(best.score, 1)   # a forum that closed in 2019
+    ('forum:Harbour Lights', 'quiet_fox', 6.2)
+    >>> [(e.name, e.points) for e in best.evidence]
+    [('normalised_name', 2.5), ('fuzzy_name', 0.0), ('active_hours', 0.12), ('style', 3.57)]
+    >>> decide(ws, "quietfox", best.account, "confirmed")
 
 **Decisions** go to the ``aliases`` table (``account_a < account_b``): confirmed pairs join
 their accounts into one person (``accounts.person``: the smallest account number of the group,

@@ -115,6 +115,19 @@ def test_the_alias_comes_first_with_its_evidence(planted: tuple[Workspace, int])
     assert all(c.source_id != aq.SOURCES[0] for c in found)  # other sources only
 
 
+def test_the_workspace_api_is_the_modules(planted: tuple[Workspace, int]) -> None:
+    ws, n = planted
+    got = ws.alias_candidates("quiet_fox99", limit=3)
+    assert [c.account for c in got] == [c.account for c in aliases.candidates(ws, "quiet_fox99")][
+        :3
+    ]
+    decided = ws.decide_alias(n + 1, n + 2, "rejected", note="checked")
+    assert decided["status"] == "rejected"
+    assert any(d["note"] == "checked" for d in aliases.decisions(ws))
+    aliases.undo(ws, n + 1, n + 2)
+    assert not any(d["note"] == "checked" for d in aliases.decisions(ws))
+
+
 def test_who_is_resolved_or_a_clear_error(planted: tuple[Workspace, int]) -> None:
     ws, n = planted
     assert aliases.resolve(ws, f"{aq.SOURCES[1]}:qu1et.f0x") == n + 2
