@@ -62,7 +62,7 @@ def evidence_rows(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for c in found:
         head = {
             "score": c["score"], "account": c["account"],
-            "candidate": f"{c['source_id']}:{c['author_id']}", "posts": c["posts"],
+            "candidate": _label(c), "posts": c["posts"],
             "last_seen": c["last_seen"].date() if c["last_seen"] else None,
             "decision": c["decision"],
         }  # fmt: skip
@@ -188,3 +188,10 @@ def register(app: typer.Typer) -> None:
             print_json(d)
             return
         out.print(f"undone: {d['status']} {d['account_a']} and {d['account_b']}")
+
+
+def _label(c: dict[str, Any]) -> str:
+    """``source:author_id``, with the display name when it says more (``forum:X:38 quiet_fox``)."""
+    label = f"{c['source_id']}:{c['author_id']}"
+    name = c.get("name")
+    return f"{label} {name}" if name and name != c["author_id"] else label
