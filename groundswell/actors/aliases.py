@@ -471,6 +471,8 @@ def _drop(con: duckdb.DuckDBPyConnection) -> None:
 def resolve(ws: Workspace, who: str | int, source: str | None = None) -> int:
     """The account of ``who``: an account number, ``source_id:author_id``, or an author id or
     display name (any case; ``source`` narrows it). A clear error when none or several match."""
+    from groundswell.actors import profiles
+
     con = ws.store.con
     text = str(who).strip()
     if text.isdigit():
@@ -481,12 +483,7 @@ def resolve(ws: Workspace, who: str | int, source: str | None = None) -> int:
     row = first(con, "SELECT account FROM accounts WHERE source_id || ':' || author_id = ?", [text])
     if row is not None:
         return int(row[0])
-    where = "(lower(author_id) = lower(?) OR list_contains(list_transform(names, "
-    where += "lambda n: lower(n)), lower(?)))"
-    params: list[Any] = [text, text]
-    if source is not None:
-        where += " AND source_id = ?"
-        params.append(source)
+    where, params = profiles.named(text, source)
     found = con.execute(
         f"SELECT account, source_id, author_id FROM actors WHERE {where} ORDER BY account", params
     ).fetchall()

@@ -271,6 +271,18 @@ def window(
     return where, params
 
 
+def named(who: str, source: str | None = None) -> tuple[str, list[Any]]:
+    """A condition on ``actors`` (and its parameters): the author id or any display name is
+    ``who`` in any case, on ``source`` when given."""
+    where = "(lower(author_id) = lower(?) OR list_contains(list_transform(names, "
+    where += "lambda n: lower(n)), lower(?)))"
+    params: list[Any] = [who, who]
+    if source is not None:
+        where += " AND source_id = ?"
+        params.append(source)
+    return where, params
+
+
 def profile(ws: Workspace, who: str, source: str | None = None) -> list[dict[str, Any]]:
     """The profiles of the accounts whose author id or one of whose display names is ``who``
     (any case), on ``source`` when given: several matches give several profiles (by posts,
@@ -279,12 +291,7 @@ def profile(ws: Workspace, who: str, source: str | None = None) -> list[dict[str
     ``returns`` (its return events) and ``stale`` (True when the profiles could not be
     brought up to date: a read-only workspace)."""
     fresh = ensure(ws)
-    where = "(lower(author_id) = lower(?) OR list_contains(list_transform(names, "
-    where += "lambda n: lower(n)), lower(?)))"
-    params: list[Any] = [who, who]
-    if source is not None:
-        where += " AND source_id = ?"
-        params.append(source)
+    where, params = named(who, source)
     rows = ws.sql(
         f"SELECT * FROM actors WHERE {where} ORDER BY posts DESC, account", params
     ).to_pylist()
