@@ -118,6 +118,8 @@ def register(app: typer.Typer) -> None:
             f"     groundswell trend covid_mentions -w {wsdir} --period week --anomalies\n"
             f"     groundswell indicators -w {wsdir} --kind lexicon --by subkind --per month\n"
             f"     groundswell search '疫情 OR коронавирус' -w {wsdir} --trend month\n"
+            f"     groundswell aliases quietfox -w {wsdir}   # a member of a forum that closed?\n"
+            f"     groundswell creators -w {wsdir} --sort growth\n"
             f"     groundswell report weekly -w {wsdir} --period 2020-W20 --format html"
         )
 
