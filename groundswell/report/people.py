@@ -223,6 +223,7 @@ def creators_block(b: _Builder, n: int, s: Section) -> Block:
         ],
         [False, False, True, True, True, False, True],
     )
+    table = _without_empty_columns(table)
     caption = ""
     if rows:
         first = rows[0]
@@ -247,6 +248,19 @@ def creators_block(b: _Builder, n: int, s: Section) -> Block:
             "Growth, engagement and sponsored share are as of each creator's latest "
             "snapshot and posts in the store."
         ],
+    )
+
+
+def _without_empty_columns(table: Table) -> Table:
+    """``table`` without the columns no row has a value in (sponsored posts, when no creator
+    has posts in the store)."""
+    keep = [c for c in range(len(table.columns)) if any(r[c] for r in table.rows)]
+    if not table.rows or len(keep) == len(table.columns):
+        return table
+    return Table(
+        [table.columns[c] for c in keep],
+        [[r[c] for c in keep] for r in table.rows],
+        [table.numeric[c] for c in keep],
     )
 
 
