@@ -325,6 +325,10 @@ class Workspace:
         """The series of a metric (or a named one): per period and facet, each point
         observed, missing (not collected) or projected; then ``transforms`` in order."""
         m = self.metric(metric) if isinstance(metric, str) else metric
+        if m.table == "returns":  # derived from the posts: bring it up to date first
+            from groundswell.actors import profiles
+
+            profiles.ensure(self)
         series = run_trend(
             self.engine,
             m,

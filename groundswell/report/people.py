@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 def actors_block(b: _Builder, n: int, s: Section) -> Block:
     """The actors who posted most in the period, with how concentrated posting was."""
-    profiles.ensure(b.ws)
     rows = profiles.ranked(
         b.ws, source=s.source or None, since=b.lo, until=b.hi, sort=s.sort or "posts", limit=s.limit
     )
@@ -112,7 +111,6 @@ def _concentration(b: _Builder, source: str) -> str:
 def returns_block(b: _Builder, n: int, s: Section) -> Block:
     """Members back after a long absence: returns per week over the chart's span, and the
     return events of that span, latest first (the caption says how many fell in the period)."""
-    profiles.ensure(b.ws)  # (the chart reads the returns table: bring it up to date first)
     days = returns.dormant_days(b.ws)
     where = (Filter("source", "=", s.source),) if s.source else ()
     metric = Metric(
