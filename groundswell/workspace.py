@@ -46,6 +46,9 @@ from groundswell.analysis.transforms import apply as apply_transform
 from groundswell.analysis.trends import aware
 from groundswell.analysis.trends import pooled as pooled_baseline
 from groundswell.analysis.trends import trend as run_trend
+from groundswell.coordination.detect import Coordination
+from groundswell.coordination.network import Settings as CoordinationSettings
+from groundswell.coordination.traces import Scope
 from groundswell.coverage import merge_spans
 from groundswell.enrich import Enricher
 from groundswell.enrich.lexicons import Lexicons
@@ -435,6 +438,21 @@ class Workspace:
         from groundswell.actors import creators
 
         return creators.creators(self, **options)
+
+    # -- coordination --------------------------------------------------------------------------
+    def coordination(
+        self,
+        traces: Sequence[str] = ("url", "crypto", "similar"),
+        settings: CoordinationSettings | None = None,
+        scope: Scope | None = None,
+        **options: Any,
+    ) -> Coordination:
+        """Accounts that shared the same objects within a time window of each other: the
+        network, its clusters and the evidence behind every edge (docs/coordination.md;
+        ``options``: bits and min_chars of the text traces)."""
+        from groundswell.coordination.detect import detect
+
+        return detect(self, traces, settings, scope, **options)
 
     # -- reports -------------------------------------------------------------------------------
     def reports(self) -> dict[str, ReportSpec]:

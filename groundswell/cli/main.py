@@ -12,6 +12,8 @@ from groundswell import __version__
 from groundswell.cli import (
     actors,
     aliases,
+    audit,
+    coordination,
     creators,
     demo,
     enriching,
@@ -102,6 +104,8 @@ report.register(app)
 actors.register(app)
 aliases.register(app)
 creators.register(app)
+coordination.register(app)
+audit.register(app)
 demo.register(app)
 
 

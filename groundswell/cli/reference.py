@@ -30,6 +30,8 @@ COMMANDS = [
     "aliases",
     "alias",
     "creators",
+    "coordination",
+    "audit",
     "report",
     "reports",
     "generate",
