@@ -279,6 +279,17 @@ class Workspace:
             timezone=self.config.timezone,
         )
 
+    def search_uids(self, query: str, filters: SearchFilters | None = None) -> list[int]:
+        """The uid of every post matching ``query`` and ``filters`` (naive times in the
+        workspace's timezone), for analyses that need the whole set."""
+        self._index_in_step()
+        zone = ZoneInfo(self.config.timezone)
+        if filters is not None:
+            filters = dataclasses.replace(
+                filters, since=aware(filters.since, zone), until=aware(filters.until, zone)
+            )
+        return self.searcher.uids(query, filters)
+
     def _counter(self, metric: Metric) -> SearchCounter | None:
         """What counts a metric with a search filter: the index, brought in step first."""
         if not uses_search(metric):

@@ -181,6 +181,15 @@ def _post_shares(
     )
 
 
+def similar_texts(
+    ws: Workspace, scope: Scope, *, window: int, bits: int = 6, min_chars: int = 30
+) -> pa.Table:
+    """The posts of ``scope`` that have a near-identical text (account, value: the text's
+    earliest post, t, uid); see the ``similar`` trace."""
+    where, params = _scope(ws, scope)
+    return _similar_shares(ws, where, params, window, bits, min_chars)
+
+
 def _similar_shares(
     ws: Workspace, where: str, params: list[Any], window: int, bits: int, min_chars: int
 ) -> pa.Table:

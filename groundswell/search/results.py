@@ -184,6 +184,16 @@ class Searcher:
             result.facets = facet_counts(searcher, query, timezone, posts_span(self.store))
         return result
 
+    def uids(self, q: str, filters: SearchFilters | None = None) -> list[int]:
+        """The uid of every post matching ``q`` and ``filters``, in no particular order."""
+        query = self.query(q, filters)
+        searcher = self.index.searcher()
+        total = int(getattr(searcher.search(query, limit=1, count=True), "count", 0) or 0)
+        if not total:
+            return []
+        addresses = [a for _, a in searcher.search(query, limit=total).hits]
+        return [int(u or 0) for u in searcher.fast_field_values("uid", addresses)]
+
     def _hits(
         self,
         searcher: tantivy.Searcher,
