@@ -46,6 +46,7 @@ from groundswell.analysis.transforms import apply as apply_transform
 from groundswell.analysis.trends import aware
 from groundswell.analysis.trends import pooled as pooled_baseline
 from groundswell.analysis.trends import trend as run_trend
+from groundswell.coordination.audit import Audit, AuditOptions
 from groundswell.coordination.detect import Coordination
 from groundswell.coordination.network import Settings as CoordinationSettings
 from groundswell.coordination.traces import Scope
@@ -464,6 +465,15 @@ class Workspace:
         from groundswell.coordination.detect import detect
 
         return detect(self, traces, settings, scope, **options)
+
+    def audit(self, entity: str, options: AuditOptions | None = None) -> Audit:
+        """The hype audit of ``entity`` (a search query, an indicator value, or lexicon:NAME):
+        its mention timeline with anomalies, the shares of its mentions that are coordinated,
+        new, templated or disclosed against a baseline, its amplifiers and repeated claims
+        (docs/coordination.md)."""
+        from groundswell.coordination.audit import run
+
+        return run(self, entity, options)
 
     # -- reports -------------------------------------------------------------------------------
     def reports(self) -> dict[str, ReportSpec]:

@@ -31,6 +31,7 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -279,9 +280,11 @@ def timeline_metric(e: Entity, period: str, sources: tuple[str, ...]) -> Metric:
 # -- the audit -------------------------------------------------------------------------------
 def run(ws: Workspace, text: str, options: AuditOptions | None = None) -> Audit:
     """The audit of ``text`` (see the module docstring)."""
+    zone = ZoneInfo(ws.config.timezone)
     o = options or AuditOptions()
     o.settings.check()
-    zone = ZoneInfo(ws.config.timezone)
+    events = tuple((_aware(t, zone) or t, label) for t, label in o.events)
+    o = dataclasses.replace(o, events=events)
     e = entity(ws, text)
     every = mention_uids(ws, e, o.since, o.until, o.sources)
     if not every:

@@ -31,6 +31,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,20 @@ from groundswell.coordination.pairs import Pairs, Shares
 from groundswell.errors import QueryError
 
 WEIGHTS = ("objects", "pairs")
+UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def seconds(text: str | int) -> int:
+    """A duration as written by people: ``90``, ``90s``, ``10m``, ``10 min``, ``2h``, ``1d``."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text
+    m = re.fullmatch(r"\s*(\d+)\s*(s|m|min|h|d)?\s*", str(text))
+    if not m:
+        raise QueryError(
+            f"cannot read {text!r} as a duration",
+            hint="seconds, or a number with s, m, h or d: 10m",
+        )
+    return int(m.group(1)) * UNITS[m.group(2) or "s"]
 
 
 @dataclass(frozen=True)

@@ -189,6 +189,14 @@ metrics = ["nova_daily"]
 history = "6 weeks"
 
 [[reports.monthly.sections]]
+kind = "audit"
+title = "Hype audit of the NOVA token"
+entity = "0x302DFaF2CDbE51a18d97186A7384e87CF599877D"
+events = { "airdrop opens" = 2020-05-26T13:00:00, "listing" = 2020-05-28 }
+window = "10m"
+note = "Is the buzz organic? Each signal is a share of the posts naming the contract."
+
+[[reports.monthly.sections]]
 kind = "top"
 title = "Hashtags in the month"
 of = "hashtag"

@@ -94,7 +94,7 @@ def build(
     counted_to = when if when is not None or latest < span.end else span.end
     redacted = spec.redact if redact is None else redact
     b = _Builder(ws, spec, span, counted_to, tz, redacted, progress or (lambda _: None))
-    blocks = [b.section(i, s) for i, s in enumerate(spec.sections, 1)]
+    blocks = [block for i, s in enumerate(spec.sections, 1) for block in b.section(i, s)]
     doc = Document(
         title=spec.title,
         period=span.label,
@@ -157,8 +157,11 @@ class _Builder:
         self.names: set[str] = set()  # to redact
         self._scanned: dict[tuple[Metric, datetime], tuple[Series, list[Anomaly]]] = {}
 
-    def section(self, n: int, s: Section) -> Block:
-        from groundswell.report import people  # (it loads the actors package, which loads us)
+    def section(self, n: int, s: Section) -> list[Block]:
+        """The blocks of one section (one, but an audit has several)."""
+        # (these load the actors and coordination packages, which load us)
+        from groundswell.report import people
+        from groundswell.report.audit import audit_blocks
 
         what = {
             "chart": self.chart,
@@ -170,15 +173,17 @@ class _Builder:
             "actors": lambda n, s: people.actors_block(self, n, s),
             "returns": lambda n, s: people.returns_block(self, n, s),
             "creators": lambda n, s: people.creators_block(self, n, s),
+            "audit": lambda n, s: audit_blocks(self, n, s),
         }[s.kind]
         self.progress(f"section {n} of {len(self.spec.sections)}: {s.kind} {s.title}".rstrip())
         try:
-            block = what(n, s)
+            made = what(n, s)
         except GroundswellError as e:
             raise ReportError(f"section {n} ({s.kind}): {e.message}", hint=e.hint) from None
+        blocks = made if isinstance(made, list) else [made]
         if s.note:
-            block.caption = f"{block.caption} {s.note}".strip()
-        return block
+            blocks[0].caption = f"{blocks[0].caption} {s.note}".strip()
+        return blocks
 
     # -- metrics -------------------------------------------------------------------------------
     def metric(self, name: str) -> Metric:

@@ -29,6 +29,7 @@ picture does not depend on the timezone of the machine that renders it. Writing 
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 from collections.abc import Sequence
@@ -60,6 +61,7 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#F
 GREY = "#999999"
 SINGLE = "#0072B2"
 ANOMALY = "#D55E00"
+EVENT = "#333333"  # the analyst's event markers
 BASELINE_SINGLE = "#555555"
 FONT = "Helvetica, Arial, sans-serif"
 SHAPES = {"spike": "triangle-up", "dip": "triangle-down", "outage": "square"}
@@ -117,9 +119,11 @@ def trend_chart(
     width: int = 720,
     height: int = 300,
     max_facets: int = 8,
+    events: Sequence[tuple[datetime, str]] = (),
 ) -> dict[str, Any]:
     """A Vega-Lite spec (a JSON-able dict with its data inlined) drawing ``series`` with its
-    gaps, projection, baseline and ``anomalies``. ``width`` and ``height`` are the whole
+    gaps, projection, baseline and ``anomalies``, and the analyst's ``events`` (aware times
+    with a label) as labelled vertical rules. ``width`` and ``height`` are the whole
     chart's size in pixels (titles and legend included). Past ``max_facets`` facets only the
     largest by total are drawn, and the subtitle says so."""
     if not series.starts:
@@ -158,6 +162,7 @@ def trend_chart(
     layers += projected
     layers += gap_labels
     layers += marks
+    layers += _event_layers(frame, events, x)
     key = _key(frame, projected_note)
     if key:
         subtitle.append(key)
@@ -509,6 +514,56 @@ def _projected_layers(
     label = {**top, "label": f"{_num(top['v'])} expected"}
     layers += _labels([label], x, y, "#333333", side="right")
     return layers, True
+
+
+def _event_layers(
+    frame: _Frame, events: Sequence[tuple[datetime, str]], x: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """A dashed rule at the period each event falls in (where that period's point is drawn)
+    and its label at the top, staggered over three rows so close events stay readable."""
+    tz = zone(frame.series.timezone)
+    rows = []
+    for when, label in sorted(events, key=lambda e: e[0]):
+        wall = wall_clock(when, tz)
+        at = bisect.bisect_right(frame.walls, wall) - 1
+        if at < 0 or wall >= frame.walls[-1] + STEPS[frame.series.period]:
+            continue  # outside the chart
+        rows.append(
+            {
+                "t": frame.ms[at],
+                "label": label,
+                "when": f"{wall:%Y-%m-%d %H:%M}",
+                "px": 2 + 14 * (len(rows) % 3),
+            }
+        )
+    if not rows:
+        return []
+    tips = [{"field": "label", "title": "event"}, {"field": "when", "title": "time"}]
+    return [
+        {
+            "data": {"values": rows},
+            "mark": {"type": "rule", "color": EVENT, "strokeDash": [2, 3], "strokeWidth": 1.5},
+            "encoding": {"x": x, "tooltip": tips},
+        },
+        {
+            "data": {"values": rows},
+            "mark": {
+                "type": "text",
+                "color": EVENT,
+                "align": "left",
+                "baseline": "top",
+                "dx": 4,
+                "fontSize": 11,
+                "fontWeight": "bold",
+            },
+            "encoding": {
+                "x": x,
+                "y": {"field": "px", "type": "quantitative", "scale": None},  # pixels
+                "text": {"field": "label"},
+                "tooltip": tips,
+            },
+        },
+    ]
 
 
 def _anomaly_layers(

@@ -24,7 +24,10 @@ from typing import Any
 
 import pyarrow as pa
 
-KINDS = ("chart", "table", "top", "anomalies", "excerpts", "text", "actors", "returns", "creators")
+KINDS = (
+    "chart", "table", "top", "anomalies", "excerpts", "text", "actors", "returns", "creators",
+    "audit",
+)  # fmt: skip
 
 
 @dataclass

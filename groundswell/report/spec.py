@@ -32,7 +32,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from groundswell.analysis.metrics import Filter, parse_filters
-from groundswell.errors import MetricError, ReportError
+from groundswell.errors import GroundswellError, MetricError, ReportError
 
 SECTION_KEYS: dict[str, set[str]] = {
     "chart": {"metrics", "search", "history", "baseline", "anomalies", "period"},
@@ -44,6 +44,7 @@ SECTION_KEYS: dict[str, set[str]] = {
     "actors": {"source", "sort", "limit"},
     "returns": {"source", "limit", "history"},
     "creators": {"accounts", "platform", "tier", "sort", "limit", "history"},
+    "audit": {"entity", "events", "baselines", "window", "traces", "new_days", "period", "limit"},
 }
 ACTOR_SORTS = ("posts", "first_seen", "last_seen", "active_days")
 CREATOR_SORTS = ("followers", "growth", "engagement")
@@ -95,6 +96,12 @@ class Section:
     accounts: tuple[str, ...] = ()  # creators: "platform:account" or "account"
     platform: str = ""  # creators
     tier: str = ""  # creators
+    entity: str = ""  # audit: a search query, an indicator value or lexicon:NAME
+    events: tuple[tuple[datetime, str], ...] = ()  # audit: the analyst's markers
+    baselines: tuple[str, ...] = ()  # audit: baseline topics (default: all other posts)
+    window: int | None = None  # audit: the coordination window in seconds
+    traces: tuple[str, ...] = ()  # audit: the coordination traces
+    new_days: int = 30  # audit: an account this new to its source is new
 
 
 @dataclass(frozen=True)
@@ -230,9 +237,59 @@ def _section(raw: Any, where: str) -> Section:
         kw["markdown"] = _text(raw, "markdown", where, "")
     if "file" in raw:
         kw["markdown"] = "@" + _text(raw, "file", where, "")  # read when the report is built
+    if kind == "audit":
+        kw.update(_audit(raw, where))
     section = Section(**kw)
     _check(section, where)
     return section
+
+
+def _audit(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """The keys of an audit section."""
+    from groundswell.coordination.network import seconds
+    from groundswell.coordination.traces import TRACES
+
+    kw: dict[str, Any] = {"entity": _text(raw, "entity", where, "")}
+    if not kw["entity"]:
+        raise ReportError(
+            f"{where}: an audit needs entity = '...' (a query, a value, lexicon:NAME)"
+        )
+    events = raw.get("events", {})
+    if not isinstance(events, dict):
+        raise ReportError(f'{where}.events must be a table: {{ "listing" = 2020-05-28 }}')
+    kw["events"] = tuple(
+        (_when(v, f"{where}.events.{label}"), str(label)) for label, v in events.items()
+    )
+    if "baselines" in raw:
+        kw["baselines"] = _names(raw["baselines"], f"{where}.baselines", names=False)
+    if "traces" in raw:
+        kw["traces"] = _names(raw["traces"], f"{where}.traces", names=False)
+        unknown = set(kw["traces"]) - set(TRACES)
+        if unknown:
+            raise ReportError(
+                f"{where}.traces: unknown {', '.join(sorted(unknown))}; one of {', '.join(TRACES)}"
+            )
+    if "window" in raw:
+        try:
+            kw["window"] = seconds(raw["window"])
+        except GroundswellError as e:
+            raise ReportError(f"{where}.window: {e.message}", hint=e.hint) from None
+    if "new_days" in raw:
+        v = raw["new_days"]
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise ReportError(f"{where}.new_days must be a whole number of days")
+        kw["new_days"] = v
+    return kw
+
+
+def _when(v: Any, where: str) -> datetime:
+    if isinstance(v, datetime):
+        return v
+    if isinstance(v, date):
+        return datetime(v.year, v.month, v.day)
+    if isinstance(v, str):
+        return _datetime(v, where)
+    raise ReportError(f"{where} must be a date or time")
 
 
 def _check(s: Section, where: str) -> None:
