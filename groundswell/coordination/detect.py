@@ -26,8 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from groundswell.coordination import traces as traces_mod
-from groundswell.coordination.network import Network, Settings, network
-from groundswell.coordination.pairs import co_shares
+from groundswell.coordination.network import Network, Settings, network, pair
 from groundswell.coordination.traces import Scope, Traced
 
 if TYPE_CHECKING:
@@ -88,7 +87,7 @@ def detect(
     traced = traces_mod.read(
         ws, traces, scope, window=settings.window, bits=bits, min_chars=min_chars
     )
-    net = network(traced.shares, co_shares(traced.shares, settings.window), settings)
+    net = network(traced.shares, pair(traced.shares, settings), settings)
     return name(ws, traced, net, settings, traces_mod.check(traces), scope)
 
 

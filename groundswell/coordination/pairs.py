@@ -94,8 +94,7 @@ def window_ends(shares: Shares, window: int) -> np.ndarray:
     if not n:
         return np.empty(0, np.int64)
     # one sortable key per share: the object's rank, then the time within the object
-    starts = np.flatnonzero(np.r_[True, shares.obj[1:] != shares.obj[:-1]])
-    rank = np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(np.r_[starts, n]))
+    starts, rank = _object_starts(shares)
     t = shares.time - shares.time.min()
     stride = int(t.max()) + window + 1
     if len(starts) * stride >= 2**62:
@@ -121,3 +120,62 @@ def co_shares(shares: Shares, window: int, *, limit: int = MAX_PAIRS) -> Pairs:
     )
     other = shares.account[first] != shares.account[second]
     return Pairs(first[other], second[other])
+
+
+def _object_starts(shares: Shares) -> tuple[np.ndarray, np.ndarray]:
+    """(index of each object's first share, each share's object number)."""
+    n = len(shares)
+    starts = np.flatnonzero(np.r_[True, shares.obj[1:] != shares.obj[:-1]])
+    return starts, np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
+
+
+def binned(shares: Shares, width: int, *, limit: int = MAX_PAIRS) -> Pairs:
+    """CooRnet's co-shares: each object's time is cut into bins of ``width`` seconds from its
+    first share, ``[t0 + k·width, t0 + (k+1)·width)``; a bin holding two or more shares
+    (rows, even of one account) makes each of its shares coordinated; then every two
+    coordinated shares of the object by different accounts pair, in whichever bins they
+    are (CooRnet's projection ignores the bins)."""
+    if width < 1:
+        raise QueryError("a bin is one second or more")
+    if not len(shares):
+        return Pairs(np.empty(0, np.int64), np.empty(0, np.int64))
+    starts, number = _object_starts(shares)
+    bin_ = (shares.time - shares.time[starts][number]) // width
+    runs = np.flatnonzero(np.r_[True, (number[1:] != number[:-1]) | (bin_[1:] != bin_[:-1])])
+    sizes = np.diff(np.r_[runs, len(shares)])
+    coordinated = np.flatnonzero(np.repeat(sizes > 1, sizes))
+    # all pairs of coordinated shares of one object (later ones after earlier ones)
+    obj_of = number[coordinated]
+    last = np.searchsorted(obj_of, obj_of, side="right")  # one past the object's last
+    counts = last - np.arange(len(coordinated)) - 1
+    total = int(counts.sum())
+    if total > limit:
+        raise QueryError(
+            f"{width:,} s bins pair {total:,} shares, more than {limit:,}",
+            hint="narrow the bins or the period, or leave out the most common objects",
+        )
+    i = np.repeat(np.arange(len(coordinated), dtype=np.int64), counts)
+    j = i + 1 + np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    first, second = coordinated[i], coordinated[j]
+    other = shares.account[first] != shares.account[second]
+    return Pairs(first[other], second[other])
+
+
+def estimate_window(shares: Shares, q: float = 0.1, p: float = 0.5) -> int:
+    """CooRnet's automatic coordination interval, in seconds. Over the objects shared more
+    than once: keep the quickest (the time from the first to the second share at most its
+    ``q`` quantile); for each, the time from the first share to the first share past the
+    ``p`` fraction of its shares; the interval is the ``p`` quantile of those times (R's
+    type 7), truncated to whole seconds, and 1 when it is 0."""
+    starts, _ = _object_starts(shares)
+    sizes = np.diff(np.r_[starts, len(shares)])
+    many = sizes > 1
+    if not many.any():
+        raise QueryError("no object is shared twice: the window cannot be estimated")
+    s0, n = starts[many], sizes[many]
+    second = shares.time[s0 + 1] - shares.time[s0]
+    quick = second <= np.quantile(second, q, method="linear")
+    s0, n = s0[quick], n[quick]
+    past = s0 + np.floor(n * p).astype(np.int64)  # the first share whose rank / n > p
+    spent = shares.time[past] - shares.time[s0]
+    return max(int(np.quantile(spent, p, method="linear")), 1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import doctest
 import itertools
-from collections import defaultdict
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -48,45 +48,59 @@ def found_pairs(s: Shares, window: int) -> set[tuple[int, int]]:
 
 
 def oracle_edges(rows: list[tuple[int, int, int]], st_: Settings) -> dict[tuple[int, int], Any]:
+    """The network by its definition (network.py's docstring), one pair at a time."""
     pairs = oracle_pairs(rows, st_.window)
-    # min participation: distinct objects each account co-shared
-    objs: dict[int, set[int]] = defaultdict(set)
-    for i, j in pairs:
-        for k in (i, j):
-            objs[rows[k][0]].add(rows[k][1])
-    keep = {a for a, o in objs.items() if len(o) >= st_.min_participation}
+    r = st_.min_participation
+    if r > 1:  # CooRTweet's rule: rows before pairing, then rows in paired posts, either side
+        n_rows = Counter(a for a, _, _ in rows)
+        pairs = {(i, j) for i, j in pairs if n_rows[rows[i][0]] >= r and n_rows[rows[j][0]] >= r}
+        paired = {k for p in pairs for k in p}
+        in_pairs = Counter(rows[k][0] for k in paired)
+        pairs = {(i, j) for i, j in pairs if max(in_pairs[rows[i][0]], in_pairs[rows[j][0]]) >= r}
     edges: dict[tuple[int, int], dict[str, Any]] = {}
     for i, j in pairs:
+        if rows[i][0] > rows[j][0]:
+            i, j = j, i
         (a1, o, t1), (a2, _, t2) = rows[i], rows[j]
-        if a1 not in keep or a2 not in keep:
-            continue
         e = edges.setdefault(
-            (min(a1, a2), max(a1, a2)), {"objects": set(), "fast": set(), "deltas": [], "t": []}
+            (a1, a2),
+            {"objects": set(), "fast": set(), "deltas": [], "t": [], "pa": set(), "pb": set()},
         )
         e["objects"].add(o)
         d = abs(t1 - t2)
         e["deltas"].append(d)
         e["t"] += [t1, t2]
+        e["pa"].add(i)
+        e["pb"].add(j)
         if st_.fast_window is not None and d <= st_.fast_window:
             e["fast"].add(o)
     out = {}
     for k, e in edges.items():
-        weight = len(e["objects"]) if st_.weight == "objects" else len(e["deltas"])
-        out[k] = {
-            "weight": weight,
+        weights = {
             "objects": len(e["objects"]),
             "pairs": len(e["deltas"]),
+            "posts": max(len(e["pa"]), len(e["pb"])),
+        }
+        out[k] = {
+            "weight": weights[st_.weight],
+            "objects": len(e["objects"]),
+            "pairs": len(e["deltas"]),
+            "posts_a": len(e["pa"]),
+            "posts_b": len(e["pb"]),
             "fast_objects": len(e["fast"]),
             "mean_delta": sum(e["deltas"]) / len(e["deltas"]),
             "min_delta": min(e["deltas"]),
             "first": min(e["t"]),
             "last": max(e["t"]),
         }
-    out = {k: v for k, v in out.items() if v["weight"] >= st_.min_weight}
     if st_.quantile is not None and out:
         floor = float(np.quantile([v["weight"] for v in out.values()], st_.quantile))
-        out = {k: v for k, v in out.items() if v["weight"] >= floor}
-    return out
+        out = {
+            k: v
+            for k, v in out.items()
+            if (v["weight"] > floor if st_.strict_quantile else v["weight"] >= floor)
+        }
+    return {k: v for k, v in out.items() if v["weight"] >= st_.min_weight}
 
 
 def shares_of(rows: list[tuple[int, int, int]]) -> Shares:
@@ -109,7 +123,8 @@ def test_pairs_equal_the_brute_force_oracle(rows: list[tuple[int, int, int]], wi
     st.integers(1, 3),
     st.none() | st.floats(0, 1),
     st.none() | st.integers(0, 50),
-    st.sampled_from(["objects", "pairs"]),
+    st.sampled_from(["objects", "pairs", "posts"]),
+    st.booleans(),
 )
 def test_network_equals_the_brute_force_oracle(
     rows: list[tuple[int, int, int]],
@@ -119,12 +134,14 @@ def test_network_equals_the_brute_force_oracle(
     quantile: float | None,
     fast: int | None,
     weight: str,
+    strict: bool,
 ) -> None:
     st_ = Settings(
         window=window,
         min_participation=min_participation,
         min_weight=min_weight,
         quantile=quantile,
+        strict_quantile=strict,
         fast_window=None if fast is None else min(fast, window),
         weight=weight,
     )
