@@ -163,7 +163,7 @@ class _Builder:
         from groundswell.report import people
         from groundswell.report.audit import audit_blocks
 
-        what = {
+        kinds: dict[str, Callable[[int, Section], Block | list[Block]]] = {
             "chart": self.chart,
             "table": self.table,
             "top": self.top,
@@ -174,7 +174,8 @@ class _Builder:
             "returns": lambda n, s: people.returns_block(self, n, s),
             "creators": lambda n, s: people.creators_block(self, n, s),
             "audit": lambda n, s: audit_blocks(self, n, s),
-        }[s.kind]
+        }
+        what = kinds[s.kind]
         self.progress(f"section {n} of {len(self.spec.sections)}: {s.kind} {s.title}".rstrip())
         try:
             made = what(n, s)

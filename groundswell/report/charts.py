@@ -522,7 +522,7 @@ def _event_layers(
     """A dashed rule at the period each event falls in (where that period's point is drawn)
     and its label at the top, staggered over three rows so close events stay readable."""
     tz = zone(frame.series.timezone)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for when, label in sorted(events, key=lambda e: e[0]):
         wall = wall_clock(when, tz)
         at = bisect.bisect_right(frame.walls, wall) - 1
