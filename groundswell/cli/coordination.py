@@ -36,7 +36,7 @@ from groundswell.cli.trends import _when
 from groundswell.coordination import export
 from groundswell.coordination import traces as traces_mod
 from groundswell.coordination.detect import Coordination
-from groundswell.coordination.network import WEIGHTS, Settings, seconds
+from groundswell.coordination.network import PRESETS, WEIGHTS, Settings, in_words, seconds
 from groundswell.coordination.traces import Scope
 from groundswell.errors import QueryError
 from groundswell.search.results import SearchFilters
@@ -99,36 +99,9 @@ def as_option(seconds: int) -> str:
     return f"{seconds}s"
 
 
-def in_words(seconds: float) -> str:
-    """A duration as people say it: ``90 s``, ``10 min``, ``2.5 h``, ``3 days``."""
-    s = float(seconds)
-    if s < 120:
-        return f"{s:,.0f} s"
-    if s < 2 * 3600:
-        n, unit = s / 60, "min"
-    elif s < 2 * 86400:
-        n, unit = s / 3600, "h"
-    else:
-        n, unit = s / 86400, "days"
-    return (f"{n:.1f}".removesuffix(".0") if n < 10 else f"{n:,.0f}") + f" {unit}"
-
-
 def counted(n: int, thing: str) -> str:
     """``1 cluster``, ``2 clusters``."""
     return f"{n:,} {thing}" if n == 1 else f"{n:,} {thing}s"
-
-
-def settings_in_words(s: Settings) -> str:
-    """What counted, e.g. "within 60 s, at least 2 objects per pair"."""
-    unit = "object" if s.weight == "objects" else "co-share"
-    parts = [f"within {in_words(s.window)}", f"at least {counted(s.min_weight, unit)} per pair"]
-    if s.min_participation > 1:
-        parts.append(f"accounts in at least {s.min_participation} co-shared objects")
-    if s.quantile is not None:
-        parts.append(f"edges at or above the {s.quantile:g} quantile of weights")
-    if s.fast_window is not None:
-        parts.append(f"fast: within {in_words(s.fast_window)}")
-    return ", ".join(parts)
 
 
 def summary_line(result: Coordination) -> str:
@@ -139,7 +112,7 @@ def summary_line(result: Coordination) -> str:
     )
     return (
         f"{counted(sum(read.values()), 'share')} read ({per_trace}): {found}; "
-        f"{settings_in_words(result.settings)}"
+        f"{result.settings.describe()}"
     )
 
 
@@ -175,8 +148,22 @@ def register(app: typer.Typer) -> None:
         ] = None,
         window: Annotated[
             str,
-            typer.Option(help="Most time between two shares of an object: 90, 90s, 10m, 2h, 1d."),
+            typer.Option(
+                help="Most time between two shares of an object: 90, 90s, 10m, 2h, 1d; or auto "
+                "(CooRnet's estimate from the shares)."
+            ),
         ] = f"{Settings.window}s",
+        like: Annotated[
+            str | None,
+            typer.Option(
+                help=f"Use the semantics of an established tool: {', '.join(PRESETS)} "
+                "(docs/coordination.md)."
+            ),
+        ] = None,
+        bins: Annotated[
+            bool,
+            typer.Option(help="CooRnet's fixed bins of --window seconds, not a sliding window."),
+        ] = False,
         min_participation: Annotated[
             int,
             typer.Option(help="Keep accounts that co-shared at least this many distinct objects."),
@@ -241,14 +228,18 @@ def register(app: typer.Typer) -> None:
         posts); everything as JSON with --json; CSV, Parquet, GEXF and GraphML with --export.
         Times are UTC."""
         traces = _traces(trace)
+        auto = window.strip().lower() == "auto"
         settings = Settings(
-            window=duration(window, "--window"),
+            window=Settings.window if auto else duration(window, "--window"),
+            bins=bins,
             min_participation=min_participation,
             min_weight=min_weight,
             quantile=quantile,
             fast_window=None if fast_window is None else duration(fast_window, "--fast-window"),
             weight=weight.strip().lower(),
         ).check()
+        if like is not None:
+            settings = settings.like(like.strip().lower()).check()
         wanted = export.check(formats.split(",")) if export_dir is not None else ()
         if limit < 0:
             raise QueryError("--limit must be 0 or more")
@@ -259,10 +250,11 @@ def register(app: typer.Typer) -> None:
                 posts = tuple(ws.search_uids(query, SearchFilters(since=a, until=b)))
             scope = Scope(since=a, until=b, sources=tuple(source or ()), posts=posts)
             with _spinner(not as_json):
-                result = ws.coordination(traces, settings, scope, bits=bits, min_chars=min_chars)
+                result = ws.coordination(
+                    traces, settings, scope, bits=bits, min_chars=min_chars, auto_window=auto
+                )
             if cluster is not None and result.clusters.num_rows:
                 _check_cluster(result, cluster)
-            texts = {} if as_json else _texts(ws, result)
         written = export.write(result, export_dir, wanted) if export_dir is not None else []
         if as_json:
             data = _json(result, cluster, limit)
@@ -274,9 +266,9 @@ def register(app: typer.Typer) -> None:
         if not result.clusters.num_rows:
             _print_empty(result, query)
         elif cluster is not None:
-            _print_cluster(result, cluster, limit, texts)
+            _print_cluster(result, cluster, limit)
         else:
-            _print_clusters(result, texts)
+            _print_clusters(result)
         if written:
             err.print(
                 f"wrote {len(written)} files to {export_dir} ({', '.join(wanted)}, settings.json)",
@@ -326,9 +318,7 @@ def _cluster_data(result: Coordination, cluster: int) -> dict[str, Any]:
     }
 
 
-def _print_cluster(
-    result: Coordination, cluster: int, limit: int, texts: dict[tuple[str, str], str]
-) -> None:
+def _print_cluster(result: Coordination, cluster: int, limit: int) -> None:
     data = _cluster_data(result, cluster)
     c = data["cluster"]
     out.print(
@@ -339,7 +329,7 @@ def _print_cluster(
     )
     print_table(data["accounts"], MEMBER_COLUMNS, title="Members")
     objects = [
-        {**o, "object": _shown(o["trace"], o["object"], texts, OBJECT_WIDTH)}
+        {**o, "object": _shown(result, o["trace"], o["object"], OBJECT_WIDTH)}
         for o in data["objects"]
     ]
     print_table(
@@ -355,7 +345,7 @@ def _print_cluster(
             "other account": names.get(e["b"], e["b"]),
             "seconds": e["delta"],
             "trace": e["trace"],
-            "object": _shown(e["trace"], e["object"], texts, EVIDENCE_WIDTH),
+            "object": _shown(result, e["trace"], e["object"], EVIDENCE_WIDTH),
         }
         for e in evidence[:limit]
     ]
@@ -372,13 +362,10 @@ def _print_cluster(
 
 
 # -- every cluster ---------------------------------------------------------------------------
-def _print_clusters(result: Coordination, texts: dict[tuple[str, str], str]) -> None:
+def _print_clusters(result: Coordination) -> None:
     rows = []
     for c in result.clusters.to_pylist():
-        top = [
-            _shown(t, v, texts, TOP_WIDTH)
-            for t, _, v in (o.partition(": ") for o in c["top_objects"][:3])
-        ]
+        top = [o if len(o) <= TOP_WIDTH else o[: TOP_WIDTH - 1] + "…" for o in c["top_objects"][:3]]
         rows.append(
             {
                 **c,
@@ -422,34 +409,13 @@ def _print_empty(result: Coordination, query: str | None) -> None:
 
 
 # -- shared ----------------------------------------------------------------------------------
-def _texts(ws: Workspace, result: Coordination) -> dict[tuple[str, str], str]:
-    """An excerpt of the text behind each text-like object (the object of a text trace is a
-    hash or a post id, which says nothing to a reader): the first post of its first
-    co-share."""
-    text_like = {"text", "similar", "forward"}
-    post_of: dict[tuple[str, str], int] = {}
-    for t, o, p in zip(
-        *(result.evidence[k].to_pylist() for k in ("trace", "object", "post_a")), strict=True
-    ):
-        if t in text_like:
-            post_of.setdefault((t, o), p)
-    if not post_of:
-        return {}
-    rows = ws.sql(
-        "SELECT uid, coalesce(text, title, '') AS text FROM posts WHERE uid IN (SELECT unnest(?))",
-        [sorted(set(post_of.values()))],
-    ).to_pylist()
-    text = {r["uid"]: " ".join(r["text"].split()) for r in rows}
-    return {key: f"“{text.get(uid, '')}”" for key, uid in post_of.items()}
-
-
 def _second(t: datetime) -> str:
     return t.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _shown(trace: str, value: str, texts: dict[tuple[str, str], str], width: int) -> str:
+def _shown(result: Coordination, trace: str, value: str, width: int) -> str:
     """An object as the terminal shows it: a text trace's excerpt, cut to ``width``."""
-    shown = texts.get((trace, value), value)
+    shown = result.shown(trace, value)
     return shown if len(shown) <= width else shown[: width - 1] + "…"
 
 

@@ -45,7 +45,7 @@ from groundswell.analysis.anomalies import Anomaly
 from groundswell.analysis.metrics import Filter, Metric
 from groundswell.analysis.series import Series
 from groundswell.coordination.detect import Coordination, detect
-from groundswell.coordination.network import Settings
+from groundswell.coordination.network import Settings, in_words
 from groundswell.coordination.traces import Scope, similar_texts
 from groundswell.errors import QueryError
 
@@ -413,7 +413,7 @@ def _signals(
     flags: dict[str, list[dict[str, Any]]], o: AuditOptions, coord: Coordination
 ) -> list[Signal]:
     s = o.settings
-    window = _seconds(s.window)
+    window = in_words(s.window)
     words = {
         "coordinated": (
             "from coordinated clusters",
@@ -462,14 +462,6 @@ def _signals(
             )
         )
     return out
-
-
-def _seconds(n: int) -> str:
-    if n % 3600 == 0 and n:
-        return f"{n // 3600} h"
-    if n % 60 == 0 and n:
-        return f"{n // 60} min"
-    return f"{n} s"
 
 
 def _amplifiers(ws: Workspace, mine: list[dict[str, Any]], top: int) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ Exports (CSV, Parquet, GEXF, GraphML) are in :mod:`groundswell.coordination.expo
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ import pyarrow as pa
 
 from groundswell.coordination import traces as traces_mod
 from groundswell.coordination.network import Network, Settings, network, pair
+from groundswell.coordination.pairs import estimate_window
 from groundswell.coordination.traces import Scope, Traced
 
 if TYPE_CHECKING:
@@ -48,6 +50,12 @@ class Coordination:
     evidence: pa.Table
     objects: pa.Table
     shares_read: dict[str, int] = field(default_factory=dict)
+    # (trace, object) -> the text behind a text-like object (its hash or post id says nothing)
+    excerpts: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def shown(self, trace: str, value: str) -> str:
+        """An object as people read it: the excerpt of a text-like object, else its value."""
+        return self.excerpts.get((trace, value), value)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -59,6 +67,7 @@ class Coordination:
             "clusters": self.clusters.num_rows,
             "co_shares": self.evidence.num_rows,
             "settings": self.settings.__dict__,
+            "settings_in_words": self.settings.describe(),
         }
 
     def cluster_of(self) -> dict[int, int]:
@@ -80,13 +89,28 @@ def detect(
     *,
     bits: int = 6,
     min_chars: int = 30,
+    auto_window: bool = False,
 ) -> Coordination:
-    """Co-sharing coordination among the accounts of ``scope`` over ``traces``."""
+    """Co-sharing coordination among the accounts of ``scope`` over ``traces``; with
+    ``auto_window``, the window is CooRnet's estimate from the shares themselves
+    (:func:`groundswell.coordination.pairs.estimate_window`)."""
     settings = (settings or Settings()).check()
     scope = scope or Scope()
     traced = traces_mod.read(
         ws, traces, scope, window=settings.window, bits=bits, min_chars=min_chars
     )
+    if auto_window:
+        settings = dataclasses.replace(settings, window=estimate_window(traced.shares))
+        settings = dataclasses.replace(
+            settings,
+            fast_window=min(settings.fast_window, settings.window)
+            if settings.fast_window is not None
+            else None,
+        ).check()
+        if "similar" in traces:  # its texts depend on the window
+            traced = traces_mod.read(
+                ws, traces, scope, window=settings.window, bits=bits, min_chars=min_chars
+            )
     net = network(traced.shares, pair(traced.shares, settings), settings)
     return name(ws, traced, net, settings, traces_mod.check(traces), scope)
 
@@ -169,11 +193,59 @@ def name(
         edges.schema.get_field_index("last"), "last", pa.array(_ts(edges["last"].to_numpy()))
     )
     accounts = _accounts(ws, net.edges, cluster, community, s)
+    excerpts = _excerpts(ws, evidence)
     objects = _objects(ws, evidence, traced)
-    clusters = _clusters(edges, evidence, accounts)
-    return Coordination(
-        settings, traces, scope, edges, accounts, clusters, evidence, objects, traced.counts
+    objects = objects.append_column(
+        "excerpt",
+        pa.array(
+            [
+                excerpts.get(k)
+                for k in zip(
+                    objects["trace"].to_pylist(), objects["object"].to_pylist(), strict=True
+                )
+            ],
+            pa.string(),
+        ),
     )
+    clusters = _clusters(edges, evidence, accounts, excerpts)
+    return Coordination(
+        settings,
+        traces,
+        scope,
+        edges,
+        accounts,
+        clusters,
+        evidence,
+        objects,
+        traced.counts,
+        excerpts,
+    )
+
+
+TEXT_LIKE = ("text", "similar", "forward")
+
+
+def _excerpts(ws: Workspace, evidence: pa.Table, width: int = 120) -> dict[tuple[str, str], str]:
+    """The text behind each text-like object: the first post of its first co-share, its
+    whitespace collapsed, in quotes, cut to ``width`` characters."""
+    post_of: dict[tuple[str, str], int] = {}
+    for t, o, p in zip(
+        *(evidence[k].to_pylist() for k in ("trace", "object", "post_a")), strict=True
+    ):
+        if t in TEXT_LIKE:
+            post_of.setdefault((t, o), p)
+    if not post_of:
+        return {}
+    rows = ws.sql(
+        "SELECT uid, coalesce(text, title, '') AS text FROM posts WHERE uid IN (SELECT unnest(?))",
+        [sorted(set(post_of.values()))],
+    ).to_pylist()
+    text = {r["uid"]: " ".join(r["text"].split()) for r in rows}
+    out = {}
+    for key, uid in post_of.items():
+        t = text.get(uid, "")
+        out[key] = f"“{t if len(t) <= width else t[: width - 1] + '…'}”"
+    return out
 
 
 def _ts(seconds: np.ndarray) -> pa.Array:
@@ -254,7 +326,12 @@ def _objects(ws: Workspace, evidence: pa.Table, traced: Traced) -> pa.Table:
         con.unregister("_evidence")
 
 
-def _clusters(edges: pa.Table, evidence: pa.Table, accounts: pa.Table) -> pa.Table:
+def _clusters(
+    edges: pa.Table,
+    evidence: pa.Table,
+    accounts: pa.Table,
+    excerpts: dict[tuple[str, str], str],
+) -> pa.Table:
     """One row per cluster: its size, weight, time span, and what it shared."""
     out: list[dict[str, Any]] = []
     by_cluster: dict[int, list[dict[str, Any]]] = {}
@@ -286,7 +363,7 @@ def _clusters(edges: pa.Table, evidence: pa.Table, accounts: pa.Table) -> pa.Tab
                 "last": max(e["last"] for e in es),
                 "objects": len(shared),
                 "traces": sorted({t for t, _ in objects.get(c, {})}),
-                "top_objects": [f"{t}: {o}" for (t, o), _ in shared[:5]],
+                "top_objects": [f"{t}: {excerpts.get((t, o), o)}" for (t, o), _ in shared[:5]],
                 "members": members[c],
             }
         )

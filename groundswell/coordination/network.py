@@ -49,6 +49,7 @@ from groundswell.coordination.pairs import Pairs, Shares, binned, co_shares
 from groundswell.errors import QueryError
 
 WEIGHTS = ("objects", "pairs", "posts")
+WEIGHT_WORDS = {"objects": "objects", "pairs": "co-shares", "posts": "posts"}
 UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 # The semantics of each established tool (docs/coordination.md): what to set to match it
 PRESETS: dict[str, dict[str, Any]] = {
@@ -69,6 +70,20 @@ def seconds(text: str | int) -> int:
             hint="seconds, or a number with s, m, h or d: 10m",
         )
     return int(m.group(1)) * UNITS[m.group(2) or "s"]
+
+
+def in_words(seconds: float) -> str:
+    """A duration as people say it: ``90 s``, ``10 min``, ``2.5 h``, ``3 days``."""
+    s = float(seconds)
+    if s < 120:
+        return f"{s:,.0f} s"
+    if s < 2 * 3600:
+        n, unit = s / 60, "min"
+    elif s < 2 * 86400:
+        n, unit = s / 3600, "h"
+    else:
+        n, unit = s / 86400, "days"
+    return (f"{n:.1f}".removesuffix(".0") if n < 10 else f"{n:,.0f}") + f" {unit}"
 
 
 @dataclass(frozen=True)
@@ -105,14 +120,19 @@ class Settings:
 
     def describe(self) -> str:
         """The settings in words: ``within 60 s, at least 2 objects per pair``."""
-        rule = f"in the same {self.window:,} s bin" if self.bins else f"within {self.window:,} s"
-        text = f"{rule}, at least {self.min_weight} {self.weight} per pair"
+        when = in_words(self.window)
+        parts = [
+            f"in the same {when} bin" if self.bins else f"within {when}",
+            f"at least {self.min_weight} {WEIGHT_WORDS[self.weight]} per pair",
+        ]
         if self.min_participation > 1:
-            text += f", accounts with at least {self.min_participation} shares"
+            parts.append(f"accounts with at least {self.min_participation} shares")
         if self.quantile is not None:
             op = "above" if self.strict_quantile else "at or above"
-            text += f", weights {op} the {self.quantile:g} quantile"
-        return text
+            parts.append(f"weights {op} the {self.quantile:g} quantile")
+        if self.fast_window is not None:
+            parts.append(f"fast: within {in_words(self.fast_window)}")
+        return ", ".join(parts)
 
 
 def pair(shares: Shares, settings: Settings) -> Pairs:

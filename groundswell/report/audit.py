@@ -263,9 +263,8 @@ def _clusters(a: Audit, n: int, ref: str) -> Block:
     return Block(
         "audit",
         "Co-sharing clusters of the accounts that mention it",
-        caption=f"Accounts that shared the same objects within {o.window // 60 or o.window}"
-        f"{' min' if o.window >= 60 else ' s'} of each other, on at least {o.min_weight} "
-        "objects per pair, in the period's posts of these sources.",
+        caption=f"Accounts that shared the same {', '.join(a.options.traces)} in the period's "
+        f"posts of these sources: {o.describe()}.",
         table=Table(
             ["cluster", "accounts", "mentioning", "edges", "time span", "traces", "top objects"],
             rows,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from groundswell.cli.coordination import duration, in_words, settings_in_words
+from groundswell.cli.coordination import duration
 from groundswell.cli.main import main
-from groundswell.coordination.network import Settings
+from groundswell.coordination.network import Settings, in_words
 from groundswell.errors import QueryError
 from tests.coordination.test_export import HOSTILE, planted
 
@@ -141,7 +141,7 @@ def test_durations_in_and_out() -> None:
     assert [in_words(s) for s in (60, 600, 9000, 86400, 3 * 86400 + 20)] == [
         "60 s", "10 min", "2.5 h", "24 h", "3 days",
     ]  # fmt: skip
-    assert settings_in_words(Settings(window=600, min_weight=3, quantile=0.9, weight="pairs")) == (
-        "within 10 min, at least 3 co-shares per pair, accounts in at least 2 co-shared "
-        "objects, edges at or above the 0.9 quantile of weights"
+    assert Settings(window=600, min_weight=3, quantile=0.9, weight="pairs").describe() == (
+        "within 10 min, at least 3 co-shares per pair, accounts with at least 2 shares, "
+        "weights at or above the 0.9 quantile"
     )
