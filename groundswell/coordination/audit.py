@@ -418,8 +418,7 @@ def _signals(
         "coordinated": (
             "from coordinated clusters",
             f"Mentions by accounts in a co-sharing cluster: accounts that shared the same "
-            f"{', '.join(coord.traces)} within {window} of each other, on at least "
-            f"{s.min_weight} distinct objects per pair, among all posts of these sources in "
+            f"{', '.join(coord.traces)} ({s.describe()}), among all posts of these sources in "
             "the period (docs/coordination.md).",
         ),
         "new": (
