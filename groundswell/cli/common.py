@@ -102,7 +102,7 @@ LABELS = {"import_id": "#", "records_quarantined": "quarant.", "records_unchange
 # Columns that may wrap on a narrow terminal; the others keep their values on one line.
 WRAPPING = {
     "file", "reason", "excerpt", "error", "description", "covered", "source_id", "path",
-    "explanation",
+    "explanation", "top_objects", "object", "value",
 }  # fmt: skip
 
 

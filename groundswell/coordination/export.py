@@ -40,7 +40,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from groundswell.errors import QueryError
-from groundswell.report.render import _atomic
+from groundswell.report.render import atomic
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -85,7 +85,7 @@ def write(result: Coordination, directory: Path, formats: Sequence[str]) -> list
             for name in TABLES:
                 table: pa.Table = getattr(result, name)
                 path = directory / f"{name}.{fmt}"
-                with _atomic(path) as tmp:
+                with atomic(path) as tmp:
                     if fmt == "csv":
                         pacsv.write_csv(csv_ready(table), tmp)
                     else:
@@ -96,14 +96,14 @@ def write(result: Coordination, directory: Path, formats: Sequence[str]) -> list
 
             path = directory / f"network.{fmt}"
             graph = to_networkx(result)
-            with _atomic(path) as tmp:
+            with atomic(path) as tmp:
                 if fmt == "gexf":
                     nx.write_gexf(graph, tmp)
                 else:
                     nx.write_graphml(graph, tmp)
             written.append(path)
     path = directory / "settings.json"
-    with _atomic(path) as tmp:
+    with atomic(path) as tmp:
         tmp.write_bytes(orjson.dumps(settings(result), option=orjson.OPT_INDENT_2) + b"\n")
     written.append(path)
     return written

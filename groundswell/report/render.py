@@ -131,7 +131,7 @@ def write_report(
     def step(relative: str) -> Iterator[Path]:
         if progress is not None:
             progress(f"writing {relative}")
-        with _atomic(out / relative) as tmp:
+        with atomic(out / relative) as tmp:
             yield tmp
         written.append(out / relative)
 
@@ -167,17 +167,21 @@ def write_report(
 
 
 @contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
+def atomic(path: Path) -> Iterator[Path]:
     """A temporary path beside ``path`` (same suffix, so writers that go by it still work),
-    renamed to ``path`` when the body finishes, removed if it fails."""
+    renamed to ``path`` when the body finishes, removed if it fails. The file gets the
+    permissions a new file gets (mkstemp's are the owner's only)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(
         prefix=f".{path.stem}.", suffix=f".part{path.suffix}", dir=path.parent
     )
     os.close(fd)
     tmp = Path(name)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

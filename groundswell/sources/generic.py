@@ -47,6 +47,7 @@ DEFAULT_NAMES: dict[str, tuple[str, ...]] = {
     "thread_id": ("thread_id", "thread", "conversation_id"),
     "thread_title": ("thread_title",),
     "parent_id": ("parent_id", "reply_to", "in_reply_to"),
+    "forwarded_from": ("forwarded_from", "forward_from", "fwd_from", "reposted_from"),
     "kind": ("kind", "type"),
     "language": ("language", "lang"),
     "tags": ("tags", "hashtags", "labels"),

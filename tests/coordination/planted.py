@@ -29,9 +29,8 @@ per kind with the recommended settings, and :func:`evaluate` scores the flagged 
     score = evaluate(truth, detect(ws))
     score.precision, [(c.name, c.recall, c.cohesion) for c in score.campaigns]
 
-The generic importer does not read ``forwarded_from`` (it is not among its mappable
-columns), so the forward ring is found by its identical text; forwards copy the message
-verbatim, so the ``forward`` trace would find the same pairs.
+The forward ring is found by the ``forward`` trace: the same origin (``forwarded_from``)
+and the same text.
 """
 
 from __future__ import annotations
@@ -66,7 +65,7 @@ KIND_TRACES: dict[str, tuple[str, ...]] = {
     "link": ("url",),
     "copypaste": ("crypto", "similar"),
     "hashtag": ("hashtag",),
-    "forward": ("text",),
+    "forward": ("forward",),
 }
 RECOMMENDED = Settings(window=60, min_participation=2, min_weight=2)
 
