@@ -184,7 +184,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(a.to_dict())
             return
-        _print(a)
+        print_audit(a)
         if chart is not None:
             err.print(f"wrote {chart}")
 
@@ -193,7 +193,7 @@ def _pct(v: float | None) -> str:
     return "" if v is None else f"{v:.1%}"
 
 
-def _print(a: Audit) -> None:
+def print_audit(a: Audit) -> None:
     o = a.options
     out.print(
         f"[bold]Audit of {a.entity.text}[/bold] ({a.entity.kind}): "

@@ -110,6 +110,7 @@ def register(app: typer.Typer) -> None:
             show_metrics(ws, directory / "charts")
             show_search(ws)
             briefings = write_briefings(ws, directory / "briefings")
+            show_audit(ws)
         out.print(
             f"\nWorkspace: {wsdir}\nGround truth: {manifest.ground_truth_path}\n"
             f"Charts: {directory / 'charts'}\n"
@@ -120,6 +121,7 @@ def register(app: typer.Typer) -> None:
             f"     groundswell search '疫情 OR коронавирус' -w {wsdir} --trend month\n"
             f"     groundswell aliases quietfox -w {wsdir}   # a member of a forum that closed?\n"
             f"     groundswell creators -w {wsdir} --sort growth\n"
+            f"     groundswell coordination -w {wsdir} --since 2020-05-01 --until 2020-06-01\n"
             f"     groundswell report weekly -w {wsdir} --period 2020-W20 --format html"
         )
 
@@ -172,6 +174,21 @@ def show_search(ws: Workspace) -> None:
     for row, value in zip(rows, lexicon.values[0], strict=True):
         row["search"], row["lexicon"] = row.pop("value"), int(value)
     print_table(rows, ["period", "search", "lexicon"])
+
+
+def show_audit(ws: Workspace) -> None:
+    """Story 4: the hype audit of the NOVA token, as `groundswell audit` prints it."""
+    from groundswell.cli.audit import print_audit
+    from groundswell.coordination.audit import AuditOptions
+    from groundswell.demo.scenario import CONTRACT, NOVA_LISTING, NOVA_START
+
+    listing = datetime(NOVA_LISTING.year, NOVA_LISTING.month, NOVA_LISTING.day)
+    events = ((NOVA_START, "airdrop opens"), (listing, "listing"))
+    out.print(
+        f"\nIs the NOVA buzz organic? (groundswell audit {CONTRACT} "
+        '--event "2020-05-26T13:00=airdrop opens" --event "2020-05-28=listing")'
+    )
+    print_audit(ws.audit(CONTRACT, AuditOptions(events=events)))
 
 
 def write_briefings(ws: Workspace, folder: Path) -> list[Path]:
