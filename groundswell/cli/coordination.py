@@ -166,7 +166,10 @@ def register(app: typer.Typer) -> None:
         ] = False,
         min_participation: Annotated[
             int,
-            typer.Option(help="Keep accounts that co-shared at least this many distinct objects."),
+            typer.Option(
+                help="Accounts need this many shares, and a co-share one account with this many "
+                "shares in co-shared posts (CooRTweet's rule)."
+            ),
         ] = Settings.min_participation,
         min_weight: Annotated[
             int, typer.Option(help="Keep edges of at least this weight.")

@@ -185,7 +185,12 @@ def name(
     evidence = evidence.append_column(
         "cluster", pa.array([cluster[a] for a in evidence["a"].to_pylist()], pa.int64())
     ).sort_by(
-        [("cluster", "ascending"), ("a", "ascending"), ("b", "ascending"), ("time_a", "ascending")]
+        [
+            ("cluster", "ascending"),
+            ("time_a", "ascending"),
+            ("time_b", "ascending"),
+            ("a", "ascending"),
+        ]
     )
     edges = edges.set_column(
         edges.schema.get_field_index("first"), "first", pa.array(_ts(edges["first"].to_numpy()))
@@ -315,12 +320,19 @@ def _objects(ws: Workspace, evidence: pa.Table, traced: Traced) -> pa.Table:
     con.register("_evidence", evidence)
     try:
         return con.sql(
-            """SELECT trace, object, count(*) AS co_shares,
-                      count(DISTINCT account) AS accounts, count(DISTINCT cluster) AS clusters,
-                      min(t) AS first, max(t) AS last
-               FROM (SELECT trace, object, a AS account, cluster, time_a AS t FROM _evidence
-                     UNION ALL SELECT trace, object, b, cluster, time_b FROM _evidence)
-               GROUP BY ALL ORDER BY accounts DESC, co_shares DESC, trace, object"""
+            """WITH pairs AS (SELECT trace, object, count(*) AS co_shares FROM _evidence
+                              GROUP BY ALL),
+                    sides AS (SELECT trace, object, count(DISTINCT account) AS accounts,
+                                     count(DISTINCT cluster) AS clusters,
+                                     min(t) AS first, max(t) AS last
+                              FROM (SELECT trace, object, a AS account, cluster, time_a AS t
+                                    FROM _evidence
+                                    UNION ALL SELECT trace, object, b, cluster, time_b
+                                    FROM _evidence)
+                              GROUP BY ALL)
+               SELECT trace, object, co_shares, accounts, clusters, first, last
+               FROM pairs JOIN sides USING (trace, object)
+               ORDER BY accounts DESC, co_shares DESC, trace, object"""
         ).to_arrow_table()
     finally:
         con.unregister("_evidence")

@@ -49,7 +49,11 @@ from groundswell.coordination.pairs import Pairs, Shares, binned, co_shares
 from groundswell.errors import QueryError
 
 WEIGHTS = ("objects", "pairs", "posts")
-WEIGHT_WORDS = {"objects": "objects", "pairs": "co-shares", "posts": "posts"}
+WEIGHT_WORDS = {  # plural, singular
+    "objects": ("objects", "object"),
+    "pairs": ("co-shares", "co-share"),
+    "posts": ("posts", "post"),
+}
 UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 # The semantics of each established tool (docs/coordination.md): what to set to match it
 PRESETS: dict[str, dict[str, Any]] = {
@@ -121,9 +125,10 @@ class Settings:
     def describe(self) -> str:
         """The settings in words: ``within 60 s, at least 2 objects per pair``."""
         when = in_words(self.window)
+        what = WEIGHT_WORDS[self.weight][self.min_weight == 1]
         parts = [
             f"in the same {when} bin" if self.bins else f"within {when}",
-            f"at least {self.min_weight} {WEIGHT_WORDS[self.weight]} per pair",
+            f"at least {self.min_weight} {what} per pair",
         ]
         if self.min_participation > 1:
             parts.append(f"accounts with at least {self.min_participation} shares")

@@ -86,6 +86,14 @@ def test_amplifiers_clusters_and_claims(demo: Any, nova: Any) -> None:
     members = {a for c in nova.clusters for a in c["members"]}
     mine = [r["author_id"] for r in coordinated.to_pylist() if r["account"] in members]
     assert set(mine) <= ids  # the clusters of its accounts hold campaign accounts only
+    # every co-share is counted once in the objects table
+    net = nova.coordination
+    assert sum(net.objects["co_shares"].to_pylist()) == net.evidence.num_rows
+    times = [
+        (c, t)
+        for c, t in zip(*(net.evidence[k].to_pylist() for k in ("cluster", "time_a")), strict=True)
+    ]
+    assert times == sorted(times)  # the evidence in time order within each cluster
     claims = {(c["kind"], c["value"]): c for c in nova.claims}
     assert claims["address", CONTRACT]["accounts"] == len(ids)
     assert claims["link", "https://novatoken.example/airdrop"]["accounts"] == len(ids)
