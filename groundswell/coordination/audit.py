@@ -44,6 +44,7 @@ import pyarrow as pa
 from groundswell.analysis.anomalies import Anomaly
 from groundswell.analysis.metrics import Filter, Metric
 from groundswell.analysis.series import Series
+from groundswell.analysis.trends import aware
 from groundswell.coordination.detect import Coordination, detect
 from groundswell.coordination.network import Settings, in_words
 from groundswell.coordination.traces import Scope, similar_texts
@@ -283,7 +284,7 @@ def run(ws: Workspace, text: str, options: AuditOptions | None = None) -> Audit:
     zone = ZoneInfo(ws.config.timezone)
     o = options or AuditOptions()
     o.settings.check()
-    events = tuple((_aware(t, zone) or t, label) for t, label in o.events)
+    events = tuple((aware(t, zone) or t, label) for t, label in o.events)
     o = dataclasses.replace(o, events=events)
     e = entity(ws, text)
     every = mention_uids(ws, e, o.since, o.until, o.sources)
@@ -297,8 +298,8 @@ def run(ws: Workspace, text: str, options: AuditOptions | None = None) -> Audit:
         "FROM posts WHERE uid IN (SELECT unnest(?))",
         [every],
     ).to_pylist()[0]
-    since = _aware(o.since, zone) or _day(span["lo"], zone) - timedelta(days=14)
-    until = _aware(o.until, zone) or _day(span["hi"], zone) + timedelta(days=8)
+    since = aware(o.since, zone) or _day(span["lo"], zone) - timedelta(days=14)
+    until = aware(o.until, zone) or _day(span["hi"], zone) + timedelta(days=8)
     sources = o.sources or tuple(sorted(span["sources"]))
     period = o.period or _period(until - since)
     metric = timeline_metric(e, period, o.sources)
@@ -338,10 +339,6 @@ def run(ws: Workspace, text: str, options: AuditOptions | None = None) -> Audit:
         claims=_claims(ws, every, in_cluster, o.top),
         coordination=coord,
     )
-
-
-def _aware(t: datetime | None, zone: ZoneInfo) -> datetime | None:
-    return None if t is None else (t if t.tzinfo else t.replace(tzinfo=zone)).astimezone(zone)
 
 
 def _day(t: datetime, zone: ZoneInfo) -> datetime:
