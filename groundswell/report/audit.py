@@ -1,8 +1,9 @@
 """The ``audit`` report section: the hype audit of an entity over the report's period.
 
-One section becomes five blocks: the mention timeline (anomalies and the analyst's event
+One section becomes six blocks: the mention timeline (anomalies and the analyst's event
 markers), the signals side by side with their baseline, the top amplifiers, the repeated
-claims, and the co-sharing clusters of the accounts that mention it. The computing is
+claims, the co-sharing clusters of the accounts that mention it, and the first co-shares of
+the largest of them (the evidence). The computing is
 ``groundswell.coordination.audit``; this module only words and lays it out. Amplifiers are
 people posting: their names are ``[redacted]`` unless the report is not redacted.
 
@@ -19,6 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from groundswell.coordination.audit import Audit, AuditOptions, run
 from groundswell.coordination.network import Settings
@@ -53,6 +55,7 @@ def audit_blocks(b: _Builder, n: int, s: Section) -> list[Block]:
         _amplifiers(b, a, n, ref),
         _claims(a, n, ref),
         _clusters(a, n, ref),
+        _evidence(b, a, n, ref),
     ]
 
 
@@ -273,6 +276,54 @@ def _clusters(a: Audit, n: int, ref: str) -> Block:
         refs=[ref],
         data={f"{n:02d}-audit-clusters.csv": data},
         empty="No account that mentions it is in a co-sharing cluster.",
+    )
+
+
+EVIDENCE_ROWS = 12
+EVIDENCE_COLUMNS = [
+    "first post", "account", "second post", "other account", "seconds", "trace", "object",
+]  # fmt: skip
+
+
+def _evidence(b: _Builder, a: Audit, n: int, ref: str) -> Block:
+    """The first co-shares behind the largest cluster of accounts that mention it: who posted
+    what, and how many seconds apart (accounts redacted unless the report is not)."""
+    if not a.clusters:
+        return Block("audit", "The evidence", empty="No cluster, so no evidence to show.")
+    first = a.clusters[0]["cluster"]
+    net = a.coordination
+    mine = net.evidence.filter(pc.equal(net.evidence["cluster"], first))
+    names = {
+        r["account"]: r["name"] or r["author_id"]
+        for r in net.accounts.select(["account", "name", "author_id"]).to_pylist()
+    }
+    b.names.update(x for x in names.values() if x)
+    pairs = []  # each co-share earlier side first, in time order
+    for e in mine.to_pylist():
+        early, late = ("a", "b") if e["time_a"] <= e["time_b"] else ("b", "a")
+        pairs.append((e[f"time_{early}"], e[early], e[f"time_{late}"], e[late], e))
+    pairs.sort(key=lambda p: (p[0], p[2]))
+    rows = [
+        [
+            f"{t1:%Y-%m-%d %H:%M:%S}",
+            MARK if b.redact else names[x],
+            f"{t2:%H:%M:%S}",
+            MARK if b.redact else names[y],
+            words.number(e["delta"]),
+            e["trace"],
+            net.shown(e["trace"], e["object"]),
+        ]
+        for t1, x, t2, y, e in pairs[:EVIDENCE_ROWS]
+    ]
+    return Block(
+        "audit",
+        f"The evidence: the first co-shares of cluster {first}",
+        caption=f"{words.number(mine.num_rows)} co-shares join the accounts of cluster {first}; "
+        f"the first {len(rows)}, in time order, with both posts' times and the seconds between "
+        "them.",
+        table=Table(EVIDENCE_COLUMNS, rows, [False, False, False, False, True, False, False]),
+        refs=[ref],
+        data={f"{n:02d}-audit-evidence.csv": mine.drop_columns(["a", "b"])},
     )
 
 

@@ -147,14 +147,19 @@ def test_the_report_section(demo: Any, tmp_path: Path) -> None:
         where="test",
     )
     doc = ws.report(spec)
-    assert [b.kind for b in doc.blocks] == ["audit"] * 5
-    timeline, signals, amplifiers, claims, clusters = doc.blocks
+    assert [b.kind for b in doc.blocks] == ["audit"] * 6
+    timeline, signals, amplifiers, claims, clusters, evidence = doc.blocks
     assert timeline.chart is not None and "listing" in json.dumps(timeline.chart)
     assert signals.table is not None and len(signals.table.rows) == 5
     assert amplifiers.table is not None
     assert {row[0] for row in amplifiers.table.rows} == {"[redacted]"}
     assert claims.table is not None and any(CONTRACT in r for r in claims.table.rows)
     assert clusters.table is not None and len(clusters.table.rows) >= 1
+    assert evidence.table is not None and evidence.table.rows
+    assert (
+        {r[1] for r in evidence.table.rows} == {r[3] for r in evidence.table.rows} == {"[redacted]"}
+    )
+    assert all(int(r[4].replace(",", "")) <= 600 for r in evidence.table.rows)  # within 10 min
 
 
 @pytest.mark.parametrize(
