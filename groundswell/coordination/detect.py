@@ -6,7 +6,7 @@ behind them, clusters (connected components) and communities (Leiden, modularity
 a run gives the same answer every time). The result holds five Arrow tables::
 
     result = detect(ws, ["url", "crypto", "similar"], Settings(window=600), Scope(...))
-    result.edges      # a, b, weight, objects, pairs, fast_objects, deltas, first, last, cluster
+    result.edges      # a, b, weight, objects, pairs, posts_a, posts_b, deltas, ..., cluster
     result.accounts   # account, source_id, author_id, name, first_seen, posts, cluster ...
     result.clusters   # cluster, accounts, edges, weight, first, last, objects, traces
     result.evidence   # one row per co-share: both posts, the object, the seconds between
@@ -100,13 +100,9 @@ def detect(
         ws, traces, scope, window=settings.window, bits=bits, min_chars=min_chars
     )
     if auto_window:
-        settings = dataclasses.replace(settings, window=estimate_window(traced.shares))
-        settings = dataclasses.replace(
-            settings,
-            fast_window=min(settings.fast_window, settings.window)
-            if settings.fast_window is not None
-            else None,
-        ).check()
+        w = estimate_window(traced.shares)
+        fast = None if settings.fast_window is None else min(settings.fast_window, w)
+        settings = dataclasses.replace(settings, window=w, fast_window=fast).check()
         if "similar" in traces:  # its texts depend on the window
             traced = traces_mod.read(
                 ws, traces, scope, window=settings.window, bits=bits, min_chars=min_chars
@@ -178,8 +174,8 @@ def name(
             "time_a": _ts(s.time[lo]),
             "time_b": _ts(s.time[hi]),
             "delta": np.abs(s.time[hi] - s.time[lo]),
-            "trace": [traced.trace(o) for o in obj.tolist()],
-            "object": [traced.label(o) for o in obj.tolist()],
+            "trace": pa.array(np.asarray(traces_mod.TRACES)[traced.traces[obj]], pa.string()),
+            "object": pa.array(np.asarray(traced.values, dtype=object)[obj], pa.string()),
         }
     )
     evidence = evidence.append_column(

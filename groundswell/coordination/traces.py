@@ -23,7 +23,7 @@ similar  near-identical text: SimHashes within ``bits`` bits, posted within the 
 Example::
 
     traced = read(ws, ["url", "similar"], Scope(since=datetime(2020, 5, 1)), window=600)
-    traced.shares, traced.label(code), traced.trace(code)
+    traced.shares, traced.values[code], TRACES[traced.traces[code]]
 """
 
 from __future__ import annotations
@@ -58,7 +58,6 @@ POST_TRACES = {  # trace -> (the object, the condition a post needs)
     "text": ("content_hash::VARCHAR", "content_hash IS NOT NULL"),
 }
 TRACES = (*INDICATOR_TRACES, *POST_TRACES, "similar")
-TEXT_TRACES = ("text", "similar")
 
 
 @dataclass(frozen=True)
@@ -80,12 +79,6 @@ class Traced:
     traces: np.ndarray  # the trace (index into TRACES) of each object code
     values: list[str]  # the value of each object code
     counts: dict[str, int] = field(default_factory=dict)  # shares read per trace
-
-    def label(self, code: int) -> str:
-        return self.values[code]
-
-    def trace(self, code: int) -> str:
-        return TRACES[int(self.traces[code])]
 
 
 def check(traces: Sequence[str]) -> tuple[str, ...]:
