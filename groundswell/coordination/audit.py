@@ -39,8 +39,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import pyarrow as pa
-
 from groundswell.analysis.anomalies import Anomaly
 from groundswell.analysis.metrics import Filter, Metric
 from groundswell.analysis.series import Series
@@ -152,7 +150,6 @@ class Audit:
     signals: list[Signal]
     amplifiers: list[dict[str, Any]]
     clusters: list[dict[str, Any]]
-    evidence: pa.Table
     claims: list[dict[str, Any]]
     coordination: Coordination
 
@@ -335,7 +332,6 @@ def run(ws: Workspace, text: str, options: AuditOptions | None = None) -> Audit:
         signals=signals,
         amplifiers=_amplifiers(ws, mine, o.top),
         clusters=_clusters(coord, {r["account"] for r in mine}),
-        evidence=coord.evidence,
         claims=_claims(ws, every, in_cluster, o.top),
         coordination=coord,
     )
