@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -25,12 +25,12 @@ from groundswell.cli.common import (
     print_json,
     print_table,
 )
-from groundswell.cli.coordination import as_option, duration
+from groundswell.cli.coordination import as_option, duration, spinner, traces_option
 from groundswell.cli.trends import _when
-from groundswell.coordination import traces as traces_mod
 from groundswell.coordination.audit import Audit, AuditOptions
 from groundswell.coordination.network import Settings
 from groundswell.errors import QueryError
+from groundswell.report.audit import signal_rows, timeline_chart
 
 EXAMPLES = """
 Examples:
@@ -142,10 +142,7 @@ def register(app: typer.Typer) -> None:
         history, with near-duplicate text, and with a disclosure marker (#ad, sponsored by
         ...), each against the same share in the baseline; then the top amplifiers, their
         clusters and the claims the posts repeat."""
-        traces = traces_mod.check(
-            [t.strip().lower() for g in trace or [] for t in g.split(",") if t.strip()]
-            or AuditOptions.traces
-        )
+        traces = traces_option(trace, AuditOptions.traces)
         if period is not None and period not in ("hour", "day", "week"):
             raise QueryError("--period must be hour, day or week")
         if top < 1 or new_days < 0 or history_posts < 0:
@@ -164,33 +161,19 @@ def register(app: typer.Typer) -> None:
             bits=bits,
             top=top,
         )
-        with fresh_ws(workspace, wait) as ws:
-            if as_json or not err.is_terminal:
-                a = ws.audit(entity, options)
-            else:
-                with err.status(f"auditing {entity} ..."):
-                    a = ws.audit(entity, options)
+        # (the workspace is ready, its profiles' bar done, before the spinner starts)
+        with fresh_ws(workspace, wait) as ws, spinner(not as_json, f"auditing {entity} ..."):
+            a = ws.audit(entity, options)
         if chart is not None:
             from groundswell.report.chart_files import write_chart
-            from groundswell.report.charts import trend_chart
 
-            spec = trend_chart(
-                a.series,
-                a.anomalies,
-                title=f"Mentions of {entity} per {a.series.period}",
-                events=a.options.events,
-            )
-            write_chart(spec, chart)
+            write_chart(timeline_chart(a, f"Mentions of {entity} per {a.series.period}"), chart)
         if as_json:
             print_json(a.to_dict())
             return
         print_audit(a)
         if chart is not None:
             err.print(f"wrote {chart}")
-
-
-def _pct(v: float | None) -> str:
-    return "" if v is None else f"{v:.1%}"
 
 
 def print_audit(a: Audit) -> None:
@@ -219,18 +202,7 @@ def print_audit(a: Audit) -> None:
     for when, label in o.events:
         out.print(f"  event {when:%Y-%m-%d %H:%M}: {label}")
     base = next(iter(a.signals[0].baselines))
-    rows: list[dict[str, Any]] = []
-    for s in a.signals:
-        lift = s.lift()
-        rows.append(
-            {
-                "mentions …": s.label,
-                "mentions": f"{s.count:,} of {s.total:,}",
-                "share": _pct(s.share),
-                "baseline": _pct(s.baseline_share()),
-                "against baseline": "" if lift is None else f"×{lift:,.1f}",
-            }
-        )
+    rows = [dict(zip(SIGNAL_COLUMNS, r, strict=True)) for r in signal_rows(a)]
     print_table(rows, SIGNAL_COLUMNS, title=f"Signals (baseline: {base})")
     for s in a.signals:
         out.print(f"[dim]{s.label}: {s.explanation}[/dim]", soft_wrap=True)

@@ -116,19 +116,22 @@ def summary_line(result: Coordination) -> str:
     )
 
 
-def _traces(given: Sequence[str] | None) -> tuple[str, ...]:
+def traces_option(
+    given: Sequence[str] | None, default: Sequence[str] = DEFAULT_TRACES
+) -> tuple[str, ...]:
+    """The traces of repeated or comma-separated ``--trace`` options, checked."""
     if not given:
-        return DEFAULT_TRACES
+        return tuple(default)
     return traces_mod.check([t.strip().lower() for g in given for t in g.split(",") if t.strip()])
 
 
 @contextmanager
-def _spinner(enabled: bool) -> Iterator[None]:
-    """A spinner on stderr while the detection runs (on a terminal only)."""
+def spinner(enabled: bool, message: str) -> Iterator[None]:
+    """A spinner on stderr saying ``message`` while the work runs (on a terminal only)."""
     if not enabled or not err.is_terminal:
         yield
         return
-    with err.status("finding accounts that shared the same objects ..."):
+    with err.status(message):
         yield
 
 
@@ -230,7 +233,7 @@ def register(app: typer.Typer) -> None:
         cluster in full with --cluster N (its members' profiles and every co-share with both
         posts); everything as JSON with --json; CSV, Parquet, GEXF and GraphML with --export.
         Times are UTC."""
-        traces = _traces(trace)
+        traces = traces_option(trace)
         auto = window.strip().lower() == "auto"
         settings = Settings(
             window=Settings.window if auto else duration(window, "--window"),
@@ -252,7 +255,7 @@ def register(app: typer.Typer) -> None:
             if query is not None:
                 posts = tuple(ws.search_uids(query, SearchFilters(since=a, until=b)))
             scope = Scope(since=a, until=b, sources=tuple(source or ()), posts=posts)
-            with _spinner(not as_json):
+            with spinner(not as_json, "finding accounts that shared the same objects ..."):
                 result = ws.coordination(
                     traces, settings, scope, bits=bits, min_chars=min_chars, auto_window=auto
                 )

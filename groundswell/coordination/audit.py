@@ -466,9 +466,9 @@ def _amplifiers(ws: Workspace, mine: list[dict[str, Any]], top: int) -> list[dic
     names = {
         r["account"]: r
         for r in ws.sql(
-            """SELECT a.account, a.author_id, (SELECT any_value(coalesce(author_name, author_id))
-                   FROM posts p WHERE p.account = a.account) AS name
-               FROM accounts a WHERE a.account IN (SELECT unnest(?))""",
+            """SELECT a.account, a.author_id, coalesce(p.name, a.author_id) AS name
+               FROM accounts a LEFT JOIN actors p USING (account)
+               WHERE a.account IN (SELECT unnest(?))""",
             [[a for a, _ in ranked]],
         ).to_pylist()
     }

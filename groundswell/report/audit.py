@@ -104,25 +104,25 @@ def _timeline(a: Audit, n: int, name: str, ref: str) -> Block:
     if a.options.events:
         marked = [f"{label} ({when:%-d %b %Y})" for when, label in a.options.events]
         caption += f" Marked: {', '.join(marked)}."
-    chart = trend_chart(
-        a.series, a.anomalies, title=f"Mentions per {a.series.period}", events=a.options.events
-    )
     return Block(
         "audit",
         name,
         caption=caption,
-        chart=chart,
+        chart=timeline_chart(a),
         refs=[ref],
         data={f"{n:02d}-audit-timeline.csv": a.series.to_arrow()},
     )
 
 
-def _pct(v: float | None) -> str:
-    return "" if v is None else f"{v:.1%}"
+def timeline_chart(a: Audit, title: str = "") -> dict[str, Any]:
+    """The mentions per period with their anomalies and the analyst's events (Vega-Lite)."""
+    title = title or f"Mentions per {a.series.period}"
+    return trend_chart(a.series, a.anomalies, title=title, events=a.options.events)
 
 
-def _signals(a: Audit, n: int, ref: str) -> Block:
-    base = next(iter(a.signals[0].baselines))
+def signal_rows(a: Audit) -> list[list[str]]:
+    """Each signal as shown: what it counts, "n of total", its share, the baseline's share,
+    and the ratio of the two (the first baseline)."""
     rows = []
     for sig in a.signals:
         lift = sig.lift()
@@ -135,6 +135,16 @@ def _signals(a: Audit, n: int, ref: str) -> Block:
                 "" if lift is None else f"×{lift:,.1f}",
             ]
         )
+    return rows
+
+
+def _pct(v: float | None) -> str:
+    return "" if v is None else f"{v:.1%}"
+
+
+def _signals(a: Audit, n: int, ref: str) -> Block:
+    base = next(iter(a.signals[0].baselines))
+    rows = signal_rows(a)
     strongest = max(a.signals, key=lambda x: x.share or 0)
     caption = (
         f"{_pct(strongest.share)} of the mentions came {strongest.label}, against "
