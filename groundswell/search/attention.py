@@ -14,17 +14,15 @@ language, author_id, tags contains, lexicon and has.
 
 from __future__ import annotations
 
-import itertools
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
-
-import tantivy
 
 from groundswell.analysis import compile as cc
 from groundswell.analysis.metrics import Filter, Metric
 from groundswell.errors import MetricError
 from groundswell.search.periods import boundaries, epoch_us, keys, posts_span
-from groundswell.search.results import Searcher, SearchFilters
+from groundswell.search.results import Part, Plan, Searcher, SearchFilters
 
 FACETS = {"source_id": "source", "source": "source", "language": "lang", "author_id": "author"}
 FILTERS = {  # metric field -> SearchFilters field
@@ -83,7 +81,7 @@ class SearchCounter:
         filters: tuple[Filter, ...],
         since: datetime | None,
         until: datetime | None,
-    ) -> tantivy.Query:
+    ) -> Plan:
         texts: list[str] = []
         values: dict[str, list[str]] = {}
         for f in filters:
@@ -105,11 +103,11 @@ class SearchCounter:
         narrowed = SearchFilters(
             since=since, until=until, **{k: tuple(v) for k, v in values.items()}
         )
-        return self.searcher.query(" ".join(texts), narrowed)
+        return self.searcher.plan(" ".join(texts), narrowed)
 
     def _count(
         self,
-        query: tantivy.Query,
+        plan: Plan,
         facets: list[str],
         period: str | None,
         timezone: str,
@@ -117,10 +115,10 @@ class SearchCounter:
         until: datetime | None,
     ) -> dict[tuple[Any, ...], tuple[int, int | None]]:
         """(facet values..., period number or None) -> (count, latest matching time µs).
-        One aggregation: terms per facet, inside them a range per period (edges over
-        since..until, else over the posts' time span), and the latest time overall."""
-        searcher = self.searcher.index.searcher()
-        leaf: dict[str, Any] = {}
+        One aggregation a month of the index, added up: terms per facet, inside them a range
+        per period (edges over since..until, else over the posts' time span), and the latest
+        time overall."""
+        edges: list[int] = []
         number: dict[int, int] = {}
         if period is not None:
             span = self._span(since, until)
@@ -128,31 +126,44 @@ class SearchCounter:
                 return {}
             edges = boundaries(period, timezone, *span)
             number = dict(zip(edges, keys(period, timezone, *span), strict=False))
-            ranges = [{"from": float(a), "to": float(b)} for a, b in itertools.pairwise(edges)]
-            leaf = {"p": {"range": {"field": "time", "ranges": ranges}}}
-        agg = leaf
-        for i, name in reversed(list(enumerate(facets))):
-            agg = {f"f{i}": {"terms": {"field": name, "size": ALL_VALUES}, "aggs": agg}}
-        agg = {**agg, "n": {"value_count": {"field": "time"}}, "last": {"max": {"field": "time"}}}
-        got = searcher.aggregate(query, agg)
-        value = got["last"].get("value")
-        latest = None if value is None else int(value)
-        out: dict[tuple[Any, ...], tuple[int, int | None]] = {}
+
+        def request(part: Part) -> dict[str, Any]:
+            """The aggregation for one month: only the periods that overlap it."""
+            ranges = [{"from": float(a), "to": float(b)} for a, b in part.edges(edges)]
+            agg: dict[str, Any] = {}
+            if period is not None:
+                agg = {"p": {"range": {"field": "time", "ranges": ranges}}}
+            for i, name in reversed(list(enumerate(facets))):
+                agg = {f"f{i}": {"terms": {"field": name, "size": ALL_VALUES}, "aggs": agg}}
+            return {
+                **agg,
+                "n": {"value_count": {"field": "time"}},
+                "last": {"max": {"field": "time"}},
+            }
+
+        counts: Counter[tuple[Any, ...]] = Counter()
 
         def walk(node: dict[str, Any], depth: int, key: tuple[Any, ...], count: int) -> None:
             if depth < len(facets):
                 for b in node[f"f{depth}"]["buckets"]:
                     walk(b, depth + 1, (*key, str(b["key"])), int(b["doc_count"]))
             elif period is None:
-                if count:
-                    out[(*key, None)] = (count, latest)
+                counts[(*key, None)] += count
             else:
-                for b in node["p"]["buckets"]:
-                    if b.get("doc_count") and "from" in b and int(b["from"]) in number:
-                        out[(*key, number[int(b["from"])])] = (int(b["doc_count"]), latest)
+                for b in node.get("p", {}).get("buckets", []):
+                    if b.get("doc_count") and "to" in b and int(b.get("from", -1)) in number:
+                        counts[(*key, number[int(b["from"])])] += int(b["doc_count"])
 
-        walk(got, 0, (), int(got["n"].get("value") or 0))
-        return out
+        latest: int | None = None
+        for part in plan.parts:
+            if period is not None and not part.edges(edges):
+                continue
+            got = part.searcher.aggregate(part.query, request(part))
+            value = got["last"].get("value")
+            if value is not None:
+                latest = max(int(value), latest if latest is not None else int(value))
+            walk(got, 0, (), int(got["n"].get("value") or 0))
+        return {k: (n, latest) for k, n in counts.items() if n}
 
     def _span(self, since: datetime | None, until: datetime | None) -> tuple[int, int] | None:
         """Epoch µs [lo, hi) to count in: since..until, within the posts' time span."""

@@ -1,30 +1,42 @@
-"""The full-text index: a tantivy index in the workspace's ``index/`` folder, kept in step with
-the store.
+"""The full-text index: tantivy indexes in the workspace's ``index/`` folder, one per calendar
+month of the posts' time (UTC), kept in step with the store.
+
+Why months: a search narrowed to dates reads the months inside the range whole, with no date
+condition at all, and applies one only to the (at most two) months the range cuts. On
+10,000,000 posts a one-year range with a term in 13% of them took 87 ms as one index (most of
+it intersecting 1.3 million matches with 3.3 million dates) and reads twelve whole months
+here. Relevance is scored within each month (as in a sharded Elasticsearch index: a word's
+rarity is counted per month), and facet counts are added up across months.
 
 The store is the truth and the index a copy that can always be rebuilt from it. Each import
 stamps the posts it writes with its ``import_id``; the index remembers the highest import it
-has taken in (``synced``, in ``state.json`` beside it) and :meth:`SearchIndex.sync` adds the
-posts of every later import: new posts are added, updated ones (first stored by an earlier
-import) replace their old document. A sync commits once, at its end; it writes ``pending``
-before that commit and ``synced`` after it, so a sync killed in between is finished by the
-next one, which then replaces rather than adds. After each sync the index must hold as many
-documents as the store holds posts; if not (a store restored from a backup, say) it is
-rebuilt. Only the uid and the fields that filters, sorting and facets need are kept in the
-index: snippets are made from the text in the store.
+has taken in (``synced``, in ``state.json``) and :meth:`SearchIndex.sync` adds the posts of
+every later import, month by month: new posts are added, updated ones (first stored by an
+earlier import) replace their old document. A sync writes ``pending`` before its first commit
+and ``synced`` after its last, so a sync killed in between is finished by the next one, which
+then replaces rather than adds. After each sync every month must hold as many documents as
+the store holds posts in it; a month that does not (a post whose time changed, a store
+restored from a backup) is indexed again. One process writes at a time (``.lock``). Only the
+uid and the fields that filters, sorting and facets need are kept in the index: snippets are
+made from the text in the store.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import tantivy
 
@@ -32,10 +44,12 @@ from groundswell.errors import WorkspaceError
 from groundswell.search import analysis
 from groundswell.store.duckdb import Store, first
 
-VERSION = 5  # of the index layout: a different one is rebuilt
+VERSION = 6  # of the index layout: a different one is rebuilt
 STATE = "state.json"
+LOCK = ".lock"
 HEAP = 256_000_000
 BATCH = 20_000
+WAIT = 30.0  # seconds to wait for another process's sync
 SyncProgress = Callable[[int, int], None]  # posts indexed, posts to index
 
 # keyword fields: name -> (tokenizer, fast). Fast fields feed facets and sorting.
@@ -64,6 +78,45 @@ def build_schema() -> tantivy.Schema:
     for name, (tokenizer, fast) in KEYWORDS.items():
         sb.add_text_field(name, tokenizer_name=tokenizer, fast=fast, index_option="basic")
     return sb.build()
+
+
+# -- months ---------------------------------------------------------------------------------
+# A month is numbered year * 12 + month - 1 (UTC); its index is the folder "YYYY-MM".
+MONTH_SQL = "(year(timezone('UTC', p.time)) * 12 + month(timezone('UTC', p.time)) - 1)"
+FOLDER = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def folder(month: int) -> str:
+    year, m = divmod(month, 12)
+    return f"{year:04d}-{m + 1:02d}"
+
+
+def month_start(month: int) -> datetime:
+    year, m = divmod(month, 12)
+    return datetime(year, m + 1, 1, tzinfo=UTC)
+
+
+def month_span(month: int) -> tuple[int, int]:
+    """Epoch µs [start, end) of a month."""
+    return _us(month_start(month)), _us(month_start(month + 1))
+
+
+def _us(t: datetime) -> int:
+    return int(t.timestamp()) * 1_000_000
+
+
+@dataclass(frozen=True)
+class Shard:
+    """The index of one month, ready to search."""
+
+    month: int
+    searcher: tantivy.Searcher
+    start: int  # epoch µs
+    end: int  # epoch µs, exclusive
+
+    def within(self, lo: int | None, hi: int | None) -> bool:
+        """Whether every time of this month lies in [lo, hi)."""
+        return (lo is None or lo <= self.start) and (hi is None or self.end <= hi)
 
 
 # one row per post: its uid, the import that first stored it, and its document as JSON (made
@@ -96,13 +149,15 @@ FROM posts p LEFT JOIN sources s ON s.source_id = p.source_id LEFT JOIN (
            list(DISTINCT CASE WHEN kind <> 'lexicon' THEN value END) AS values,
            list(DISTINCT host) AS hosts,
            list(DISTINCT domain) AS domains
-    FROM indicators WHERE {ind_where} GROUP BY post_uid
+    FROM indicators WHERE post_uid IN (SELECT p.uid FROM posts p WHERE {where})
+    GROUP BY post_uid
 ) i ON i.post_uid = p.uid
 WHERE {where}
 """
 KEPT = (
     "CREATE OR REPLACE TEMP MACRO _kept(xs) AS list_filter(xs, lambda x: x IS NOT NULL AND x <> '')"
 )
+IN_MONTH = "({}) AND p.time >= ? AND p.time < ?"
 
 
 @dataclass
@@ -110,32 +165,28 @@ class SyncResult:
     added: int = 0  # documents written (new and replaced)
     rebuilt: bool = False
     seconds: float = 0.0
+    repaired: list[str] | None = None  # months indexed again because their counts differed
 
 
 class SearchIndex:
-    """The tantivy index of one workspace."""
+    """The tantivy indexes of one workspace, a month each."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.schema = build_schema()
-        self.index = self._open()
-
-    def _open(self) -> tantivy.Index:
-        self.path.mkdir(parents=True, exist_ok=True)
-        state = self.state()
-        fresh = state.get("version") != VERSION or not tantivy.Index.exists(str(self.path))
-        if fresh:  # a new index, or one of another layout: start again (sync fills it)
-            self._clear()
-            self._save({"version": VERSION, "synced": 0})
-        index = tantivy.Index(self.schema, path=str(self.path), reuse=not fresh)
-        analysis.register(index)
-        return index
+        self._indexes: dict[int, tantivy.Index] = {}
+        path.mkdir(parents=True, exist_ok=True)
+        if self.state().get("version") != VERSION:  # new, or of another layout: start again
+            with self._locked():
+                self._clear()
+                self._save({"version": VERSION, "synced": 0})
 
     def _clear(self) -> None:
+        self._indexes.clear()
         for p in self.path.iterdir():
             if p.is_dir():
                 shutil.rmtree(p)
-            else:
+            elif p.name != LOCK:
                 p.unlink()
 
     # -- state -----------------------------------------------------------------------------
@@ -155,18 +206,49 @@ class SearchIndex:
         state = {**self.state(), **changes}
         self._save({k: v for k, v in state.items() if v is not None})
 
+    # -- the months ------------------------------------------------------------------------
+    def months(self) -> list[int]:
+        """The months that have an index, oldest first."""
+        found = []
+        for p in self.path.iterdir():
+            m = FOLDER.match(p.name)
+            if m and (p / "meta.json").exists():
+                found.append(int(m[1]) * 12 + int(m[2]) - 1)
+        return sorted(found)
+
+    def shards(self, lo: int | None = None, hi: int | None = None) -> list[Shard]:
+        """A searcher of each month with times in epoch µs [lo, hi), oldest first."""
+        out = []
+        for month in self.months():
+            start, end = month_span(month)
+            if (hi is not None and start >= hi) or (lo is not None and end <= lo):
+                continue
+            index = self._index(month)
+            index.reload()
+            out.append(Shard(month, index.searcher(), start, end))
+        return out
+
+    def _index(self, month: int) -> tantivy.Index:
+        index = self._indexes.get(month)
+        if index is None:
+            path = self.path / folder(month)
+            path.mkdir(exist_ok=True)
+            index = tantivy.Index(self.schema, path=str(path), reuse=True)
+            analysis.register(index)
+            self._indexes[month] = index
+        return index
+
+    def _remove(self, month: int) -> None:
+        self._indexes.pop(month, None)
+        shutil.rmtree(self.path / folder(month), ignore_errors=True)
+
     @property
     def documents(self) -> int:
-        self.index.reload()
-        return int(self.index.searcher().num_docs)
+        return sum(s.searcher.num_docs for s in self.shards())
 
     @property
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
-
-    def searcher(self) -> tantivy.Searcher:
-        self.index.reload()
-        return self.index.searcher()
 
     # -- keeping in step -------------------------------------------------------------------
     def behind(self, store: Store) -> bool:
@@ -181,27 +263,32 @@ class SearchIndex:
         )
 
     def sync(self, store: Store, *, progress: SyncProgress | None = None) -> SyncResult:
-        """Take in the posts of the imports since the last sync; rebuild if the counts then
-        disagree with the store."""
+        """Take in the posts of the imports since the last sync; index again any month whose
+        count then disagrees with the store."""
         started = time.monotonic()
-        state = self.state()
-        synced = int(state.get("synced", 0))
-        pending = state.get("pending")
-        latest = _latest_import(store)
-        result = SyncResult()
-        if latest > synced or pending:
-            # after a sync that died before its end, posts up to its target may be in already
-            doubtful = int(pending) if pending else synced
-            result.added = self._write(store, synced, latest, doubtful, progress)
-        if state.get("dirty") or self.documents != _count_posts(store):
-            result = self.rebuild(store, progress=progress)
+        with self._locked():
+            state = self.state()
+            if state.get("dirty"):
+                result = SyncResult(self._rebuild(store, progress), rebuilt=True)
+            else:
+                result = SyncResult()
+                synced, pending = int(state.get("synced", 0)), state.get("pending")
+                latest = _latest_import(store)
+                if latest > synced or pending:
+                    # after a sync that died before its end, posts up to its target may be in
+                    doubtful = int(pending) if pending else synced
+                    result.added = self._write(store, synced, latest, doubtful, progress)
+                if self.documents != _count_posts(store):
+                    result.repaired, added = self._repair(store, progress)
+                    result.added += added
         result.seconds = time.monotonic() - started
         return result
 
     def rebuild(self, store: Store, *, progress: SyncProgress | None = None) -> SyncResult:
         """Index every post again from the store."""
         started = time.monotonic()
-        added = self._write(store, 0, _latest_import(store), 0, progress, clear=True)
+        with self._locked():
+            added = self._rebuild(store, progress)
         return SyncResult(added, True, time.monotonic() - started)
 
     def mark_dirty(self) -> None:
@@ -212,70 +299,94 @@ class SearchIndex:
     def update(self, store: Store, uids: Iterable[int]) -> int:
         """Write the documents of these posts again (after their enrichment changed)."""
         ids = list(uids)
-        if not ids:
-            self._set(dirty=None)
-            return 0
-        where = "p.uid IN (SELECT unnest(?))"
-        ind = "post_uid IN (SELECT unnest(?))"
-        with self._writer() as w:
+        with self._locked():
             n = 0
-            for batch in _batches(store, where, ind, [ids, ids]):
-                n += _add(w, batch, replace=lambda _: True)
-            w.commit()
-        self._set(dirty=None)
+            if ids:
+                with _reading(store, ids) as cur:
+                    where = "p.uid IN (SELECT uid FROM _uids)"
+                    n = self._fill(cur, where, [], None, replace=lambda _: True)
+            self._set(dirty=None)
         return n
 
     def _write(
-        self,
-        store: Store,
-        synced: int,
-        latest: int,
-        doubtful: int,
-        progress: SyncProgress | None,
-        *,
-        clear: bool = False,
+        self, store: Store, synced: int, latest: int, doubtful: int, progress: SyncProgress | None
     ) -> int:
         """Add the posts written by imports in (synced, latest]; a post first stored by an
-        import up to ``doubtful`` may have a document already, which it replaces. ``clear``
-        removes every document first, in the same commit."""
-        where = "p.import_id > ? AND p.import_id <= ?"
-        ind = "post_uid IN (SELECT uid FROM posts WHERE import_id > ? AND import_id <= ?)"
-        params = [synced, latest, synced, latest]
-        todo = int(
-            first(
-                store.con,
-                "SELECT count(*) FROM posts WHERE import_id > ? AND import_id <= ?",
-                [synced, latest],
-            )[0]
-        )
+        import up to ``doubtful`` may have a document already, which it replaces."""
         self._set(synced=synced, pending=latest)
-        done = 0
-        with self._writer() as w:
-            if clear:
-                w.delete_all_documents()
-            for batch in _batches(store, where, ind, params):
-                done += _add(w, batch, replace=lambda first: first <= doubtful)
-                if progress:
-                    progress(done, todo)
-            w.commit()
-            w.wait_merging_threads()
-        self._set(synced=latest, pending=None, **({"dirty": None} if clear else {}))
+        with _reading(store) as cur:
+            where = "p.import_id > ? AND p.import_id <= ?"
+            done = self._fill(
+                cur, where, [synced, latest], progress, replace=lambda first: first <= doubtful
+            )
+        self._set(synced=latest, pending=None)
+        return done
+
+    def _rebuild(self, store: Store, progress: SyncProgress | None) -> int:
+        latest = _latest_import(store)
+        self._set(synced=0, pending=latest)
+        with _reading(store) as cur:
+            counts = _month_counts(cur, "TRUE", [])
+            for month in set(self.months()) - counts.keys():
+                self._remove(month)
+            done = self._fill(cur, "TRUE", [], progress, counts=counts, clear=True)
+        self._set(synced=latest, pending=None, dirty=None)
+        return done
+
+    def _repair(self, store: Store, progress: SyncProgress | None) -> tuple[list[str], int]:
+        """Index again the months whose document count differs from the store's posts."""
+        have = {s.month: s.searcher.num_docs for s in self.shards()}
+        with _reading(store) as cur:
+            counts = _month_counts(cur, "TRUE", [])
+            wrong = {m for m in have.keys() | counts.keys() if have.get(m) != counts.get(m)}
+            for month in wrong - counts.keys():
+                self._remove(month)
+            redo = {m: n for m, n in counts.items() if m in wrong}
+            done = self._fill(cur, "TRUE", [], progress, counts=redo, clear=True)
+        return [folder(m) for m in sorted(wrong)], done
+
+    def _fill(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        where: str,
+        params: list[Any],
+        progress: SyncProgress | None,
+        *,
+        replace: Callable[[int], bool] = lambda _: False,
+        counts: dict[int, int] | None = None,
+        clear: bool = False,
+    ) -> int:
+        """Index the posts matching ``where``, a month at a time (one commit each); a post
+        for which ``replace(first_import_id)`` holds loses its old document first. ``clear``
+        empties each month first, in the same commit."""
+        if counts is None:
+            counts = _month_counts(cur, where, params)
+        todo, done = sum(counts.values()), 0
+        sql = POSTS_SQL.format(where=IN_MONTH.format(where))
+        for month in sorted(counts):
+            bounds = [month_start(month), month_start(month + 1)]
+            reader = cur.sql(sql, params=[*params, *bounds] * 2).to_arrow_reader(BATCH)
+            with self._writer(month) as w:
+                if clear:
+                    w.delete_all_documents()
+                for batch in reader:
+                    done += _add(w, batch, replace)
+                    if progress:
+                        progress(done, todo)
+                w.commit()
+                w.wait_merging_threads()
         return done
 
     @contextlib.contextmanager
-    def _writer(self, wait: float = 30.0) -> Iterator[tantivy.IndexWriter]:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                writer = self.index.writer(heap_size=HEAP, num_threads=min(2, os.cpu_count() or 1))
-                break
-            except ValueError as e:  # another process holds the index's write lock
-                if time.monotonic() > deadline:
-                    raise WorkspaceError(
-                        f"the search index is being written by another process: {e}",
-                        hint="wait for the other import or search to finish",
-                    ) from None
-                time.sleep(0.2)
+    def _writer(self, month: int) -> Iterator[tantivy.IndexWriter]:
+        index = self._index(month)
+        try:
+            writer = index.writer(heap_size=HEAP, num_threads=min(2, os.cpu_count() or 1))
+        except ValueError as e:  # an older version's process holds the write lock
+            raise WorkspaceError(
+                f"the search index is being written by another process: {e}",
+                hint="wait for the other import or search to finish",
+            ) from None
         try:
             yield writer
         except BaseException:
@@ -284,6 +395,47 @@ class SearchIndex:
             raise
         finally:
             del writer
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the index's write lock (waiting up to ``WAIT`` seconds for another process)."""
+        fd = os.open(self.path / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + WAIT
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise WorkspaceError(
+                            "the search index is being written by another process",
+                            hint="wait for the other import or search to finish",
+                        ) from None
+                    time.sleep(0.2)
+            yield
+        finally:
+            os.close(fd)  # (releases the lock)
+
+
+@contextlib.contextmanager
+def _reading(store: Store, uids: list[int] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of its own (the caller's connection stays free) with the ``_kept`` macro and,
+    given ``uids``, a temporary table ``_uids`` of them."""
+    cur = store.con.cursor()
+    try:
+        cur.execute(KEPT)
+        if uids is not None:
+            cur.execute("CREATE TEMP TABLE _uids AS SELECT unnest(?::BIGINT[]) AS uid", [uids])
+        yield cur
+    finally:
+        cur.close()
+
+
+def _month_counts(cur: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> dict[int, int]:
+    """Posts matching ``where`` by month."""
+    sql = f"SELECT {MONTH_SQL} AS m, count(*) FROM posts p WHERE {where} GROUP BY m"
+    return {int(m): int(n) for m, n in cur.execute(sql, params).fetchall()}
 
 
 def _latest_import(store: Store) -> int:
@@ -298,18 +450,6 @@ def _latest_import(store: Store) -> int:
 
 def _count_posts(store: Store) -> int:
     return int(first(store.con, "SELECT count(*) FROM posts")[0])
-
-
-def _batches(
-    store: Store, where: str, ind_where: str, params: list[Any]
-) -> Iterator[pa.RecordBatch]:
-    sql = POSTS_SQL.format(where=where, ind_where=ind_where)
-    cursor = store.con.cursor()  # its own result: the caller's connection stays free
-    try:
-        cursor.execute(KEPT)
-        yield from cursor.sql(sql, params=params).to_arrow_reader(BATCH)
-    finally:
-        cursor.close()
 
 
 def _add(writer: tantivy.IndexWriter, batch: pa.RecordBatch, replace: Callable[[int], bool]) -> int:

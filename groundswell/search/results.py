@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import html
 import itertools
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import tantivy
 
@@ -56,6 +57,7 @@ class SearchFilters:
     tags: tuple[str, ...] = ()
 
     def clauses(self, schema: tantivy.Schema) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        """The conditions other than the time range (see ``span``)."""
         out: list[tuple[tantivy.Occur, tantivy.Query]] = []
         for name, index_field in KEYWORD_FILTERS.items():
             values = getattr(self, name)
@@ -63,16 +65,37 @@ class SearchFilters:
                 terms = [v.lower() for v in values]
                 query = tantivy.Query.term_set_query(schema, index_field, terms)
                 out.append((tantivy.Occur.Must, query))
-        if self.since is not None or self.until is not None:
-            lo = epoch_us(self.since) if self.since else -(2**62)
-            hi = epoch_us(self.until) - 1 if self.until else 2**62
-            out.append(
-                (
-                    tantivy.Occur.Must,
-                    tantivy.Query.range_query(schema, "time", tantivy.FieldType.Integer, lo, hi),
-                )
-            )
         return out
+
+    def span(self) -> tuple[int | None, int | None]:
+        """The time range as epoch µs [lo, hi), None where open."""
+        return (
+            epoch_us(self.since) if self.since else None,
+            epoch_us(self.until) if self.until else None,
+        )
+
+
+class Part(NamedTuple):
+    """The query to run on the index of one month, and the month's epoch µs [start, end)."""
+
+    searcher: tantivy.Searcher
+    query: tantivy.Query
+    start: int
+    end: int
+
+    def edges(self, edges: list[int]) -> list[tuple[int, int]]:
+        """The periods between ``edges`` that overlap this month."""
+        return [(a, b) for a, b in itertools.pairwise(edges) if b > self.start and a < self.end]
+
+
+@dataclass
+class Plan:
+    """A search ready to run: a query for each month of the index the time range touches,
+    with a time condition only where the range cuts the month."""
+
+    query: tantivy.Query  # the query without its time range (what snippets highlight)
+    parts: list[Part]
+    schema: tantivy.Schema
 
 
 @dataclass
@@ -140,13 +163,24 @@ class Searcher:
         self.store = store
         self.compiler = Compiler(index.schema)
 
-    def query(self, q: str, filters: SearchFilters | None = None) -> tantivy.Query:
-        """The tantivy query of ``q`` narrowed by ``filters``."""
-        text = self.compiler.compile(q)
-        clauses = (filters or SearchFilters()).clauses(self.index.schema)
-        if not clauses:
-            return text
-        return tantivy.Query.boolean_query([(tantivy.Occur.Must, text), *clauses])
+    def plan(self, q: str, filters: SearchFilters | None = None) -> Plan:
+        """The tantivy queries of ``q`` narrowed by ``filters``, a month each."""
+        filters = filters or SearchFilters()
+        schema = self.index.schema
+        query = _all(self.compiler.compile(q), filters.clauses(schema))
+        lo, hi = filters.span()
+        parts = []
+        for shard in self.index.shards(lo, hi):
+            if shard.within(lo, hi):
+                parts.append(Part(shard.searcher, query, shard.start, shard.end))
+            else:
+                lo_, hi_ = -(2**62) if lo is None else lo, 2**62 if hi is None else hi - 1
+                during = tantivy.Query.range_query(
+                    schema, "time", tantivy.FieldType.Integer, lo_, hi_
+                )
+                narrowed = _all(query, [(tantivy.Occur.Must, during)])
+                parts.append(Part(shard.searcher, narrowed, shard.start, shard.end))
+        return Plan(query, parts, schema)
 
     def search(
         self,
@@ -163,45 +197,63 @@ class Searcher:
             raise QueryError(f"unknown sort {sort!r}", hint="one of: " + ", ".join(SORTS))
         if not 0 <= limit <= MAX_LIMIT or offset < 0:
             raise QueryError(f"limit must be 0 to {MAX_LIMIT:,} and offset 0 or more")
-        query = self.query(q, filters)
-        searcher = self.index.searcher()
-        top = max(limit, 1)  # (tantivy wants at least one)
-        if sort == "relevance":
-            found = searcher.search(query, limit=top, offset=offset, count=True)
-        else:
-            order = tantivy.Order.Asc if sort == "oldest" else tantivy.Order.Desc
-            found = searcher.search(
-                query, limit=top, offset=offset, count=True, order_by_field="time", order=order
-            )
-        total = int(getattr(found, "count", 0) or 0)  # (missing from tantivy's stubs)
-        scored = [(float(s) if sort == "relevance" else 0.0, a) for s, a in found.hits][:limit]
-        addresses = [a for _, a in scored]
-        uids = [int(u or 0) for u in searcher.fast_field_values("uid", addresses)]
-        rows = [int(r or 0) for r in searcher.fast_field_values("row", addresses)]
-        hits = self._hits(searcher, query, uids, rows, [s for s, _ in scored])
+        plan = self.plan(q, filters)
+        top = offset + max(limit, 1)  # of each month (tantivy wants at least one)
+        total = 0
+        ranked: list[tuple[float, int, int, int]] = []  # (order, part, segment, doc)
+        for i, (searcher, query, *_) in enumerate(plan.parts):
+            if sort == "relevance":
+                found = searcher.search(query, limit=top, count=True)
+                order = [-float(score) for score, _ in found.hits]
+            else:
+                way = tantivy.Order.Asc if sort == "oldest" else tantivy.Order.Desc
+                found = searcher.search(
+                    query, limit=top, count=True, order_by_field="time", order=way
+                )
+                times = searcher.fast_field_values("time", [a for _, a in found.hits])
+                sign = 1 if sort == "oldest" else -1
+                order = [sign * float(t or 0) for t in times]
+            total += int(getattr(found, "count", 0) or 0)  # (missing from tantivy's stubs)
+            ranked += [
+                (o, i, a.segment_ord, a.doc) for o, (_, a) in zip(order, found.hits, strict=True)
+            ]
+        ranked.sort()
+        page = ranked[offset : offset + limit]
+        uids, rows = self._ids(plan, page)
+        scores = [-o if sort == "relevance" else 0.0 for o, *_ in page]
+        hits = self._hits(plan, uids, rows, scores)
         result = SearchResults(q, total, hits, offset, limit, sort)
         if facets and total:
-            result.facets = facet_counts(searcher, query, timezone, posts_span(self.store))
+            result.facets = facet_counts(plan, timezone, posts_span(self.store))
         return result
 
     def uids(self, q: str, filters: SearchFilters | None = None) -> list[int]:
         """The uid of every post matching ``q`` and ``filters``, in no particular order."""
-        query = self.query(q, filters)
-        searcher = self.index.searcher()
-        total = int(getattr(searcher.search(query, limit=1, count=True), "count", 0) or 0)
-        if not total:
-            return []
-        addresses = [a for _, a in searcher.search(query, limit=total).hits]
-        return [int(u or 0) for u in searcher.fast_field_values("uid", addresses)]
+        out: list[int] = []
+        for searcher, query, *_ in self.plan(q, filters).parts:
+            total = int(getattr(searcher.search(query, limit=1, count=True), "count", 0) or 0)
+            if total:
+                addresses = [a for _, a in searcher.search(query, limit=total).hits]
+                out += [int(u or 0) for u in searcher.fast_field_values("uid", addresses)]
+        return out
 
-    def _hits(
-        self,
-        searcher: tantivy.Searcher,
-        query: tantivy.Query,
-        uids: list[int],
-        rows: list[int],
-        scores: list[float],
-    ) -> list[Hit]:
+    @staticmethod
+    def _ids(plan: Plan, page: list[tuple[float, int, int, int]]) -> tuple[list[int], list[int]]:
+        """The uid and store row of each hit of the page, in its order."""
+        by_part: dict[int, list[tantivy.DocAddress]] = {}
+        for _, part, segment, doc in page:
+            by_part.setdefault(part, []).append(tantivy.DocAddress(segment, doc))
+        found: dict[tuple[int, int, int], tuple[int, int]] = {}
+        for part, addresses in by_part.items():
+            searcher = plan.parts[part].searcher
+            uids = searcher.fast_field_values("uid", addresses)
+            rows = searcher.fast_field_values("row", addresses)
+            for a, u, r in zip(addresses, uids, rows, strict=True):
+                found[(part, a.segment_ord, a.doc)] = (int(u or 0), int(r or 0))
+        ids = [found[(part, segment, doc)] for _, part, segment, doc in page]
+        return [u for u, _ in ids], [r for _, r in ids]
+
+    def _hits(self, plan: Plan, uids: list[int], rows: list[int], scores: list[float]) -> list[Hit]:
         if not uids:
             return []
         sql = (
@@ -215,7 +267,9 @@ class Searcher:
         moved = [u for u in uids if u not in found]
         if moved:
             found.update((r[0], r) for r in con.execute(sql.format("uid"), [moved]).fetchall())
-        snippets = tantivy.SnippetGenerator.create(searcher, query, self.index.schema, "text")
+        snippets = tantivy.SnippetGenerator.create(
+            plan.parts[0].searcher, plan.query, self.index.schema, "text"
+        )
         snippets.set_max_num_chars(SNIPPET_CHARS)
         hits = []
         for uid, score in zip(uids, scores, strict=True):
@@ -237,6 +291,13 @@ class Searcher:
                 )
             )
         return hits
+
+
+def _all(query: tantivy.Query, clauses: list[tuple[tantivy.Occur, tantivy.Query]]) -> tantivy.Query:
+    """``query`` and every one of ``clauses``."""
+    if not clauses:
+        return query
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, query), *clauses])
 
 
 def snippet(generator: tantivy.SnippetGenerator, text: str | None) -> list[tuple[str, bool]]:
@@ -276,28 +337,47 @@ def snippet(generator: tantivy.SnippetGenerator, text: str | None) -> list[tuple
 
 
 def facet_counts(
-    searcher: tantivy.Searcher, query: tantivy.Query, timezone: str, span: tuple[int, int] | None
+    plan: Plan, timezone: str, span: tuple[int, int] | None
 ) -> dict[str, list[tuple[str, int]]]:
     """Counts of the matching posts by source, language, author (the top ten) and month (in
-    ``timezone``, over ``span``, the posts' time span), in one aggregation."""
+    ``timezone``, over ``span``, the posts' time span): one aggregation a month of the index,
+    added up. Where a month's list was cut short (tantivy counts the top terms of each
+    segment), the values shown are counted again exactly."""
     aggs: dict[str, Any] = {
         name: {"terms": {"field": name, "size": size}} for name, size in FACET_SIZES.items()
     }
+    edges = boundaries("month", timezone, *span) if span is not None else []
+    got = []
+    for part in plan.parts:
+        ranges = [{"from": float(a), "to": float(b)} for a, b in part.edges(edges)]
+        month = {"month": {"range": {"field": "time", "ranges": ranges}}} if ranges else {}
+        got.append(part.searcher.aggregate(part.query, {**aggs, **month}))
+    out: dict[str, list[tuple[str, int]]] = {}
+    for name, size in FACET_SIZES.items():
+        counts: Counter[str] = Counter()
+        for g in got:
+            counts.update({str(b["key"]): int(b["doc_count"]) for b in g[name]["buckets"]})
+        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[: 2 * size]
+        if any(g[name].get("sum_other_doc_count") for g in got):
+            top = _exact(plan, name, [v for v, _ in top])
+        out[{"lang": "language"}.get(name, name)] = top[:size]
     if span is not None:
-        edges = boundaries("month", timezone, *span)
-        ranges = [{"from": float(a), "to": float(b)} for a, b in itertools.pairwise(edges)]
-        aggs["month"] = {"range": {"field": "time", "ranges": ranges}}
-    got = searcher.aggregate(query, aggs)
-    out = {
-        {"lang": "language"}.get(name, name): [
-            (str(b["key"]), int(b["doc_count"])) for b in got[name]["buckets"]
-        ]
-        for name in FACET_SIZES
-    }
-    if span is not None:
-        out["month"] = [
-            (label("month", timezone, int(b["from"])), int(b["doc_count"]))
-            for b in got["month"]["buckets"]
-            if b.get("doc_count") and "from" in b
-        ]
+        months: Counter[int] = Counter()
+        for g in got:
+            for b in g.get("month", {}).get("buckets", []):
+                if b.get("doc_count") and "from" in b and "to" in b:
+                    months[int(b["from"])] += int(b["doc_count"])
+        out["month"] = [(label("month", timezone, a), months[a]) for a in sorted(months)]
     return out
+
+
+def _exact(plan: Plan, name: str, values: list[str]) -> list[tuple[str, int]]:
+    """The exact count of each of ``values`` of a keyword field among the matches, largest
+    first."""
+    counts: Counter[str] = Counter()
+    agg = {name: {"terms": {"field": name, "size": len(values)}}}
+    for searcher, query, *_ in plan.parts:
+        these = tantivy.Query.term_set_query(plan.schema, name, values)
+        got = searcher.aggregate(_all(query, [(tantivy.Occur.Must, these)]), agg)
+        counts.update({str(b["key"]): int(b["doc_count"]) for b in got[name]["buckets"]})
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))

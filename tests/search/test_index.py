@@ -158,6 +158,6 @@ def test_hits_whose_rows_moved_are_found_by_uid(ws: Workspace, tmp_path: Path) -
     uids = [r["uid"] for r in stored]
     shuffled = [r["row"] for r in stored][::-1]  # every rowid wrong (a compacted store)
     searcher = ws.searcher
-    hits = searcher._hits(ws.index.searcher(), searcher.query(""), uids, shuffled, [0.0] * 12)
+    hits = searcher._hits(searcher.plan(""), uids, shuffled, [0.0] * 12)
     assert [h.uid for h in hits] == uids
     assert all(h.snippet for h in hits)
