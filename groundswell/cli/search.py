@@ -21,6 +21,7 @@ from groundswell.cli.common import (
 )
 from groundswell.cli.trends import _when, series_rows
 from groundswell.errors import QueryError
+from groundswell.search.index import folder
 from groundswell.search.results import SearchFilters, SearchResults
 
 EXAMPLES = """
@@ -153,14 +154,20 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOpt = False,
     ) -> None:
         """Bring the search index in step with the store (imports do this themselves), or
-        rebuild it; then say what it holds."""
+        rebuild it; then say what it holds: documents, the months it covers (an index each,
+        in index/YYYY-MM), any month indexed again because its count was wrong, and size."""
         with open_ws(workspace, wait, read_only=True) as ws, index_progress(not as_json) as update:
             done = ws.rebuild_index(progress=update) if rebuild else ws.sync_index(progress=update)
+            months = [folder(m) for m in ws.index.months()]
             state = {
                 "documents": ws.index.documents,
+                "months": len(months),
+                "from": months[0] if months else None,
+                "to": months[-1] if months else None,
                 "posts": int(ws.sql("SELECT count(*) AS n FROM posts").column("n")[0].as_py()),
                 "indexed_now": done.added,
                 "rebuilt": done.rebuilt,
+                "repaired": ", ".join(done.repaired or []) or None,
                 "seconds": round(done.seconds, 1),
                 "size_mb": round(ws.index.size_bytes / 1e6, 1),
             }

@@ -78,3 +78,8 @@ def test_index_command(wsdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     state = json.loads(out)
     assert state["documents"] == state["posts"] == len(POSTS) and state["rebuilt"]
+    with Workspace.open(wsdir) as ws:
+        sql = "SELECT DISTINCT strftime(timezone('UTC', time), '%Y-%m') AS m FROM posts"
+        months = sorted(ws.sql(sql).column("m").to_pylist())
+    assert state["months"] == len(months) > 1
+    assert (state["from"], state["to"]) == (months[0], months[-1])
