@@ -154,11 +154,11 @@ class SearchCounter:
                     if b.get("doc_count") and "to" in b and int(b.get("from", -1)) in number:
                         counts[(*key, number[int(b["from"])])] += int(b["doc_count"])
 
+        parts = Plan(
+            plan.query, [p for p in plan.parts if period is None or p.edges(edges)], plan.schema
+        )
         latest: int | None = None
-        for part in plan.parts:
-            if period is not None and not part.edges(edges):
-                continue
-            got = part.searcher.aggregate(part.query, request(part))
+        for got in parts.each(lambda part: part.searcher.aggregate(part.query, request(part))):
             value = got["last"].get("value")
             if value is not None:
                 latest = max(int(value), latest if latest is not None else int(value))

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from groundswell import ImportOptions, Workspace
+from groundswell.search.index import VERSION
 
 OPTS = ImportOptions(source="f")
 T0 = 1_580_000_000
@@ -95,6 +96,19 @@ def test_a_lost_index_is_rebuilt_and_a_changed_store_is_noticed(
         in_step(again)  # a store that lost posts (say, restored from a backup): rebuilt
 
 
+def test_an_index_of_another_layout_is_replaced(ws: Workspace, tmp_path: Path) -> None:
+    ws.import_("jsonl", [write(tmp_path / "a.jsonl", 25)], options=OPTS)
+    path = ws.path
+    ws.close()
+    index = path / "index"
+    (index / "state.json").write_text(json.dumps({"version": 5, "synced": 1}))
+    (index / "meta.json").write_text("{}")  # the files of one index for all months, as before
+    with Workspace.open(path) as again:
+        in_step(again)
+        assert not (index / "meta.json").exists()
+        assert json.loads((index / "state.json").read_text())["version"] == VERSION
+
+
 def test_reenrichment_reaches_the_index(tmp_path: Path) -> None:
     path = tmp_path / "ws"
     with Workspace.init(path, lexicons={"weather": ["rain"]}) as ws:
@@ -158,6 +172,7 @@ def test_hits_whose_rows_moved_are_found_by_uid(ws: Workspace, tmp_path: Path) -
     uids = [r["uid"] for r in stored]
     shuffled = [r["row"] for r in stored][::-1]  # every rowid wrong (a compacted store)
     searcher = ws.searcher
-    hits = searcher._hits(searcher.plan(""), uids, shuffled, [0.0] * 12)
+    ids = list(zip(uids, shuffled, ["x"] * 12, strict=True))
+    hits = searcher._hits(searcher.plan(""), ids, [0.0] * 12)
     assert [h.uid for h in hits] == uids
     assert all(h.snippet for h in hits)

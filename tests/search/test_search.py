@@ -209,6 +209,24 @@ def test_sorting_paging_and_total(sws: Workspace) -> None:
     assert [h.score for h in best] == sorted((h.score for h in best), reverse=True)
 
 
+def test_hits_show_what_the_store_holds(sws: Workspace) -> None:
+    sql = (
+        "SELECT uid, time, source_id, coalesce(author_name, author_id) AS author, native_id "
+        "FROM posts"
+    )
+    stored = {r["uid"]: r for r in sws.sql(sql).to_pylist()}
+    hits = sws.search("", limit=100).hits
+    assert len(hits) == len(stored) and any(h.author for h in hits)
+    for h in hits:
+        row = stored[h.uid]
+        assert (h.time, h.source_id, h.author, h.native_id) == (
+            row["time"],
+            row["source_id"],
+            row["author"],
+            row["native_id"],
+        )
+
+
 def test_facets_count_the_whole_result(sws: Workspace) -> None:
     res = sws.search("covid OR corona OR 疫情", limit=1)
     assert res.total == 6
