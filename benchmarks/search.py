@@ -13,7 +13,8 @@ tantivy's writer on both cores) and timed.
 
 Each query runs through ``Workspace.search`` (parse, filter, top 20 by relevance, snippets
 made from the store's text, no facet counts) with a one-year date range starting at a random
-month; the median and p95 of --runs runs are printed after a warm-up. The same queries with
+day and hour, so that it cuts the months at both ends (``--whole-months``: from the first of a
+month); the median and p95 of --runs runs are printed after a warm-up. The same queries with
 facet counts, and the search-to-weekly-series (``Workspace.trend`` of a metric whose filter is
 ``search = ...``, over all three years), are printed beside them.
 """
@@ -122,6 +123,7 @@ def main() -> None:
     ap.add_argument("--posts", type=int, default=10_000_000)
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--keep-index", action="store_true", help="do not rebuild the index")
+    ap.add_argument("--whole-months", action="store_true", help="ranges from the first of a month")
     args = ap.parse_args()
     path = ROOT / "bench-data" / f"search-{args.posts}"
     if not (path / "groundswell.toml").exists():
@@ -150,8 +152,10 @@ def main() -> None:
         rng = random.Random(1)
         windows = []
         for _ in range(args.runs + 1):
-            y, m = 2018 + rng.randint(0, 1), rng.randint(1, 12)
-            windows.append((datetime(y, m, 1, tzinfo=UTC), datetime(y + 1, m, 1, tzinfo=UTC)))
+            y, m, d, h = 2018 + rng.randint(0, 1), rng.randint(1, 12), 1, 0
+            if not args.whole_months:  # a range that cuts the months at its ends
+                d, h = rng.randint(1, 28), rng.randint(0, 23)
+            windows.append((datetime(y, m, d, h, tzinfo=UTC), datetime(y + 1, m, d, h, tzinfo=UTC)))
         print(
             f"\n{'query (one-year range, top 20, snippets)':<44}{'hits':>10}{'median ms':>11}"
             f"{'p95 ms':>9}{'+facets p95':>13}"
