@@ -22,7 +22,7 @@ from groundswell.analysis import compile as cc
 from groundswell.analysis.metrics import Filter, Metric
 from groundswell.errors import MetricError
 from groundswell.search.periods import boundaries, epoch_us, keys, posts_span
-from groundswell.search.results import Part, Plan, Searcher, SearchFilters
+from groundswell.search.results import Part, Plan, Searcher, SearchFilters, each
 
 FACETS = {"source_id": "source", "source": "source", "language": "lang", "author_id": "author"}
 FILTERS = {  # metric field -> SearchFilters field
@@ -154,11 +154,11 @@ class SearchCounter:
                     if b.get("doc_count") and "to" in b and int(b.get("from", -1)) in number:
                         counts[(*key, number[int(b["from"])])] += int(b["doc_count"])
 
-        parts = Plan(
-            plan.query, [p for p in plan.parts if period is None or p.edges(edges)], plan.schema
-        )
+        def count(part: Part) -> dict[str, Any]:
+            return part.searcher.aggregate(part.query, request(part))
+
         latest: int | None = None
-        for got in parts.each(lambda part: part.searcher.aggregate(part.query, request(part))):
+        for got in each(count, [p for p in plan.parts if period is None or p.edges(edges)]):
             value = got["last"].get("value")
             if value is not None:
                 latest = max(int(value), latest if latest is not None else int(value))

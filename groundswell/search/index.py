@@ -227,6 +227,8 @@ class SearchIndex:
             start, end = month_span(month)
             if (hi is not None and start >= hi) or (lo is not None and end <= lo):
                 continue
+            if not (self.path / folder(month) / "meta.json").exists():
+                continue  # (removed by another process's sync since it was listed)
             index = self._index(month)
             index.reload()
             out.append(Shard(month, index.searcher(), start, end))

@@ -103,12 +103,13 @@ class Plan:
     parts: list[Part]
     schema: tantivy.Schema
 
-    def each(self, fn: Callable[[Part], T]) -> list[T]:
-        """``fn`` of every part, in their order, on as many threads as there are cores
-        (tantivy lets go of the GIL while it searches: twice as fast on two cores)."""
-        if len(self.parts) < 2:
-            return [fn(p) for p in self.parts]
-        return list(_threads().map(fn, self.parts))
+
+def each(fn: Callable[[Part], T], parts: list[Part]) -> list[T]:
+    """``fn`` of every part, in their order, on as many threads as there are cores (tantivy
+    lets go of the GIL while it searches: twice as fast on two cores)."""
+    if len(parts) < 2:
+        return [fn(p) for p in parts]
+    return list(_threads().map(fn, parts))
 
 
 @functools.cache
@@ -235,7 +236,7 @@ class Searcher:
 
         total = 0
         ranked: list[tuple[float, int, int, int]] = []  # (order, part, segment, doc)
-        for i, (count, order, addresses) in enumerate(plan.each(best)):
+        for i, (count, order, addresses) in enumerate(each(best, plan.parts)):
             total += count
             ranked += [(o, i, a.segment_ord, a.doc) for o, a in zip(order, addresses, strict=True)]
         ranked.sort()
@@ -258,7 +259,7 @@ class Searcher:
             addresses = [a for _, a in part.searcher.search(part.query, limit=total).hits]
             return [int(u or 0) for u in part.searcher.fast_field_values("uid", addresses)]
 
-        return [uid for uids in self.plan(q, filters).each(every) for uid in uids]
+        return [uid for uids in each(every, self.plan(q, filters).parts) for uid in uids]
 
     @staticmethod
     def _ids(
@@ -382,7 +383,7 @@ def facet_counts(
         month = {"month": {"range": {"field": "time", "ranges": ranges}}} if ranges else {}
         return part.searcher.aggregate(part.query, {**aggs, **month})
 
-    got = plan.each(count)
+    got = each(count, plan.parts)
     out: dict[str, list[tuple[str, int]]] = {}
     for name, size in FACET_SIZES.items():
         counts: Counter[str] = Counter()
@@ -408,6 +409,10 @@ def _exact(plan: Plan, name: str, values: list[str]) -> list[tuple[str, int]]:
     agg = {name: {"terms": {"field": name, "size": len(values)}}}
     these = (tantivy.Occur.Must, tantivy.Query.term_set_query(plan.schema, name, values))
     counts: Counter[str] = Counter()
-    for got in plan.each(lambda part: part.searcher.aggregate(_all(part.query, [these]), agg)):
+
+    def count(part: Part) -> dict[str, Any]:
+        return part.searcher.aggregate(_all(part.query, [these]), agg)
+
+    for got in each(count, plan.parts):
         counts.update({str(b["key"]): int(b["doc_count"]) for b in got[name]["buckets"]})
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
