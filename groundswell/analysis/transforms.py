@@ -135,7 +135,8 @@ def _rolling(v: np.ndarray, window: int) -> np.ndarray:
 
 
 def _pct(v: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore", divide="ignore"):
+    # against zero, or a reference so small the change overflows: no percentage (NaN)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         out = (v - ref) / ref * 100.0
     return np.where(np.isfinite(out), out, np.nan)
 

@@ -3,6 +3,7 @@ points."""
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -64,6 +65,14 @@ def test_cumsum_change_and_index() -> None:
         [50, 100, np.nan, 200, 0, 125],
         equal_nan=True,
     )
+
+
+def test_a_change_too_large_to_hold_is_missing_without_a_warning() -> None:
+    s = daily([5e-324, 1e6, 0.0, 3.0])  # against a subnormal: overflows; against zero: none
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = apply(s, parse("change")).values[0]
+    np.testing.assert_allclose(out, [np.nan, np.nan, -100, np.nan], equal_nan=True)
 
 
 def test_year_over_year_and_baseline_window() -> None:
