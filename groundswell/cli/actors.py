@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.progress import TextColumn, TimeElapsedColumn
 
 from groundswell.actors import cohorts as cohorts_mod
@@ -25,6 +24,7 @@ from groundswell.cli.common import (
     out,
     print_json,
     print_table,
+    shown,
 )
 from groundswell.cli.trends import _when, series_rows
 from groundswell.errors import QueryError, StoreBusyError
@@ -105,8 +105,8 @@ def _days(d: Any) -> str:
 def print_profile(p: dict[str, Any]) -> None:
     """One profile as the terminal shows it."""
     out.print(
-        f"[bold]{escape(p['name'] or p['author_id'])}[/bold] on {escape(p['source_id'])}"
-        f"  (author id {escape(p['author_id'])}, account {p['account']})"
+        f"[bold]{shown(p['name'] or p['author_id'])}[/bold] on {shown(p['source_id'])}"
+        f"  (author id {shown(p['author_id'])}, account {p['account']})"
     )
     lines = [
         ("first seen", human(p["first_seen"])),
@@ -121,7 +121,7 @@ def print_profile(p: dict[str, Any]) -> None:
         ("indicators", f"{p['indicators']:,} posted outside quotes"),
     ]
     for label, value in lines:
-        out.print(f"  {label:12s} {escape(value)}")
+        out.print(f"  {label:12s} {shown(value)}")
     out.print(f"  {'hours':12s} |{hour_bar(p['hours'])}|  (source's time, 0 to 23 h)")
     busiest = sorted(range(24), key=lambda h: (-p["hours"][h], h))[:3]
     out.print(
@@ -131,11 +131,11 @@ def print_profile(p: dict[str, Any]) -> None:
     for key, label in (("top_domains", "domains"), ("crypto", "crypto"), ("emails", "emails")):
         if p[key]:
             items = ", ".join(f"{i['value']} ({i['count']:,})" for i in p[key])
-            out.print(f"  {label:12s} {escape(items)}")
+            out.print(f"  {label:12s} {shown(items)}")
     for r in p["returns"]:
         out.print(
             f"  {'returned':12s} {human(r['time'])} after {_days(r['gap_days'])} days away "
-            f"(last post {human(r['previous'])}), in {escape(str(r['section']))}"
+            f"(last post {human(r['previous'])}), in {shown(str(r['section']))}"
         )
 
 

@@ -17,6 +17,7 @@ from groundswell.cli.common import (
     out,
     print_json,
     print_table,
+    shown,
 )
 from groundswell.errors import QueryError
 
@@ -140,11 +141,12 @@ def register(app: typer.Typer) -> None:
             print_json(d)
             return
         out.print(
-            f"{status}: {d['account_a']} {d['source_a']}:{d['author_a']} and "
-            f"{d['account_b']} {d['source_b']}:{d['author_b']} (score {d['score']:g})"
+            f"{status}: {d['account_a']} {shown(d['source_a'])}:{shown(d['author_a'])} and "
+            f"{d['account_b']} {shown(d['source_b'])}:{shown(d['author_b'])} "
+            f"(score {d['score']:g})"
         )
         if d.get("warning"):
-            out.print(f"[yellow]note:[/yellow] {d['warning']}")
+            out.print(f"[yellow]note:[/yellow] {shown(d['warning'])}")
 
     @alias.command("confirm", epilog=ALIAS_EXAMPLES)
     @guard
@@ -187,7 +189,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(d)
             return
-        out.print(f"undone: {d['status']} {d['account_a']} and {d['account_b']}")
+        out.print(f"undone: {d['status']} {shown(d['account_a'])} and {shown(d['account_b'])}")
 
 
 def _label(c: dict[str, Any]) -> str:

@@ -24,6 +24,7 @@ from groundswell.cli.common import (
     out,
     print_json,
     print_table,
+    shown,
 )
 from groundswell.cli.coordination import as_option, duration, spinner, traces_option
 from groundswell.cli.trends import _when
@@ -179,8 +180,8 @@ def register(app: typer.Typer) -> None:
 def print_audit(a: Audit) -> None:
     o = a.options
     out.print(
-        f"[bold]Audit of {a.entity.text}[/bold] ({a.entity.kind}): "
-        f"{a.mentions:,} mentions by {a.accounts:,} accounts in {', '.join(a.sources)}, "
+        f"[bold]Audit of {shown(a.entity.text)}[/bold] ({a.entity.kind}): "
+        f"{a.mentions:,} mentions by {a.accounts:,} accounts in {shown(', '.join(a.sources))}, "
         f"{a.since:%Y-%m-%d} to {a.until:%Y-%m-%d} ({a.since.tzname()})",
         soft_wrap=True,
     )
@@ -200,7 +201,7 @@ def print_audit(a: Audit) -> None:
             f"{x.baseline:,.0f} expected"
         )
     for when, label in o.events:
-        out.print(f"  event {when:%Y-%m-%d %H:%M}: {label}")
+        out.print(f"  event {when:%Y-%m-%d %H:%M}: {shown(label)}")
     base = next(iter(a.signals[0].baselines))
     rows = [dict(zip(SIGNAL_COLUMNS, r, strict=True)) for r in signal_rows(a)]
     print_table(rows, SIGNAL_COLUMNS, title=f"Signals (baseline: {base})")
@@ -219,7 +220,7 @@ def print_audit(a: Audit) -> None:
     print_table(a.claims, CLAIM_COLUMNS, title="Claims repeated by two or more accounts",
                 empty="no claim repeated by two accounts")  # fmt: skip
     if a.clusters:
-        sources = " ".join(f"--source {shlex.quote(s)}" for s in a.sources)
+        sources = shown(" ".join(f"--source {shlex.quote(s)}" for s in a.sources))
         out.print(
             f"[dim]A cluster's evidence: groundswell coordination -t {','.join(o.traces)} "
             f"--window {as_option(o.settings.window)} --since "

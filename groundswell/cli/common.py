@@ -62,7 +62,7 @@ def guard(func: Callable[..., None]) -> Callable[..., None]:
         try:
             func(*args, **kwargs)
         except GroundswellError as e:
-            err.print(f"[bold red]error:[/bold red] {escape(str(e))}", soft_wrap=True)
+            err.print(f"[bold red]error:[/bold red] {shown(e)}", soft_wrap=True)
             raise typer.Exit(e.exit_code) from None
         except KeyboardInterrupt:
             err.print(
@@ -82,6 +82,25 @@ def print_json(data: Any) -> None:
     sys.stdout.write(orjson.dumps(data, default=str, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
+# Control characters in data could steer the terminal (move the cursor, retitle the window,
+# hide text): each is shown as its symbol (ESC as ␛), C1 ones as U+FFFD; tab and newline stay.
+_CONTROLS = {
+    **{c: chr(0x2400 + c) for c in range(32) if c not in (9, 10)},
+    0x7F: "\u2421",
+    **dict.fromkeys(range(0x80, 0xA0), "\ufffd"),
+}
+
+
+def clean(value: Any) -> str:
+    """Text from the data, safe for a terminal (see ``_CONTROLS``)."""
+    return str(value).translate(_CONTROLS)
+
+
+def shown(value: Any) -> str:
+    """Text from the data to put inside console markup: cleaned, its brackets escaped."""
+    return escape(clean(value))
+
+
 def human(value: Any) -> str:
     if value is None:
         return ""
@@ -95,7 +114,7 @@ def human(value: Any) -> str:
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, list):
         return ", ".join(human(v) for v in value)
-    return str(value)
+    return clean(value)
 
 
 LABELS = {"import_id": "#", "records_quarantined": "quarant.", "records_unchanged": "unchanged"}

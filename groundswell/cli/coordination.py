@@ -31,6 +31,7 @@ from groundswell.cli.common import (
     out,
     print_json,
     print_table,
+    shown,
 )
 from groundswell.cli.trends import _when
 from groundswell.coordination import export
@@ -395,9 +396,9 @@ def _print_empty(result: Coordination, query: str | None) -> None:
     s = result.settings
     if not sum(result.shares_read.values()):
         if result.scope.posts == ():
-            out.print(f"No coordination found: no posts match the query {query!r}.")
+            out.print(f"No coordination found: no posts match the query {shown(repr(query))}.")
             return
-        where = f"the posts matching {query!r}" if query is not None else "these posts"
+        where = f"the posts matching {shown(repr(query))}" if query is not None else "these posts"
         *others, last = result.traces
         traces = f"{', '.join(others)} or {last}" if others else last
         out.print(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from groundswell.analysis.metrics import Filter, Metric
 from groundswell.cli.common import (
@@ -18,6 +17,7 @@ from groundswell.cli.common import (
     out,
     print_json,
     print_table,
+    shown,
 )
 from groundswell.cli.trends import _when, series_rows
 from groundswell.errors import QueryError
@@ -203,24 +203,25 @@ def _print(results: SearchResults) -> None:
 
 
 def print_hits(results: SearchResults) -> None:
-    """The page of hits: when, where, who, the title and the snippet (markup escaped)."""
-    shown = (
+    """The page of hits: when, where, who, the title and the snippet (markup escaped,
+    control characters shown as symbols)."""
+    page = (
         f"{results.offset + 1:,}-{results.offset + len(results.hits):,} of " if results.hits else ""
     )
     out.print(
-        f"[bold]{shown}{results.total:,} posts[/bold] match "
-        f"{escape(results.query) or 'anything'} (sorted by {results.sort})\n"
+        f"[bold]{page}{results.total:,} posts[/bold] match "
+        f"{shown(results.query) or 'anything'} (sorted by {results.sort})\n"
     )
     for h in results.hits:
-        who = f" · {escape(h.author)}" if h.author else ""
-        where = f" · {escape(h.section)}" if h.section else ""
+        who = f" · {shown(h.author)}" if h.author else ""
+        where = f" · {shown(h.section)}" if h.section else ""
         out.print(
-            f"[cyan]{h.time:%Y-%m-%d %H:%M}[/cyan] [bold]{escape(h.source_id)}[/bold]"
+            f"[cyan]{h.time:%Y-%m-%d %H:%M}[/cyan] [bold]{shown(h.source_id)}[/bold]"
             f"{where}{who}  [dim]uid {h.uid}[/dim]"
         )
         if h.title:
-            out.print(f"  [bold]{escape(h.title)}[/bold]")
+            out.print(f"  [bold]{shown(h.title)}[/bold]")
         text = "".join(
-            f"[bold yellow]{escape(t)}[/bold yellow]" if on else escape(t) for t, on in h.snippet
+            f"[bold yellow]{shown(t)}[/bold yellow]" if on else shown(t) for t, on in h.snippet
         )
         out.print("  " + text.replace("\n", " ") + "\n")
