@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from groundswell.csvfile import write_csv
 from groundswell.errors import QueryError
 from groundswell.store.duckdb import first
 
@@ -54,14 +55,13 @@ def export_series(series: Series, dest: Path) -> int:
     status ...) to CSV, JSON (an array of objects), JSON lines or Parquet, by suffix; returns
     the rows written."""
     import orjson
-    import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
     suffix = dest.suffix.lower()
     table = series.to_arrow()
     dest.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
-        pacsv.write_csv(table, dest)
+        write_csv(table, dest)
     elif suffix in (".parquet", ".pq"):
         pq.write_table(table, dest)
     elif suffix == ".json":

@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from groundswell.csvfile import write_csv
 from groundswell.errors import QueryError
 from groundswell.report.render import atomic
 
@@ -87,7 +87,7 @@ def write(result: Coordination, directory: Path, formats: Sequence[str]) -> list
                 path = directory / f"{name}.{fmt}"
                 with atomic(path) as tmp:
                     if fmt == "csv":
-                        pacsv.write_csv(csv_ready(table), tmp)
+                        write_csv(csv_ready(table), tmp)
                     else:
                         pq.write_table(table, tmp)
                 written.append(path)

@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 
+from groundswell.csvfile import write_csv
 from groundswell.errors import GroundswellError
 from groundswell.report.document import Document
 
@@ -139,7 +139,7 @@ def write_report(
     for i, block in enumerate(doc.blocks):
         for name, table in block.data.items():
             with step(data[(i, name)]) as tmp:
-                pacsv.write_csv(_csv_ready(table), tmp)
+                write_csv(_csv_ready(table), tmp)
     for fmt in dict.fromkeys(formats):
         if fmt == "html":
             from groundswell.report.html import to_html

@@ -29,7 +29,7 @@ from groundswell.coordination.detect import Coordination
 from groundswell.coordination.network import Settings
 from groundswell.errors import QueryError
 
-HOSTILE = 'Evil, "Eve"\n<script>alert(1)</script>\x01'
+HOSTILE = '=HYPERLINK("https://example.invalid") Evil, "Eve"\n<script>alert(1)</script>\x01'
 RING = [("ann", "u0"), ("bob", "u1"), (HOSTILE, "u2")]
 
 
@@ -143,8 +143,11 @@ def test_csv_rows_lists_and_times(result: Coordination, tmp_path: Path) -> None:
         with open(tmp_path / f"{name}.csv", newline="", encoding="utf-8") as f:
             read[name] = list(csv.DictReader(f))
         assert len(read[name]) == getattr(result, name).num_rows, name
-    # the hostile name, commas, quotes, newline and all, comes back as it went in
-    assert sorted(r["name"] for r in read["accounts"]) == sorted(names(result).values())
+    # the hostile name, commas, quotes, newline and all, comes back as it went in, with an
+    # apostrophe first so that a spreadsheet does not run it as a formula
+    defused = ["'" + n if n.startswith("=") else n for n in names(result).values()]
+    assert sorted(r["name"] for r in read["accounts"]) == sorted(defused)
+    assert "'" + HOSTILE in defused
     first = read["clusters"][0]
     assert first["members"] == "; ".join(str(m) for m in result.clusters["members"][0].as_py())
     assert first["traces"] == "hashtag; url"
