@@ -11,13 +11,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pyarrow as pa
 import pytest
 
 from groundswell import Metric, Workspace, parse_filters
 from groundswell.analysis import compile as cc
 from groundswell.errors import MetricError
 from groundswell.search.results import SearchFilters
+from tests.search.stored import insert_posts
 
 TZ = "Europe/Amsterdam"
 WORDS = ["rain", "snow", "hail", "wind", "sun", "fog"]
@@ -43,22 +43,9 @@ def add_posts(ws: Workspace, seed: int, n: int) -> None:
         t = datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(TZ)).astimezone(UTC)
         rows.append({"uid": n + k + 1, "source_id": "forum:a", "time": t, "text": "rain fog",
                      "language": "en"})  # fmt: skip
-    table = pa.Table.from_pylist(
-        rows,
-        pa.schema([("uid", pa.int64()), ("source_id", pa.string()),
-                   ("time", pa.timestamp("us", tz="UTC")), ("text", pa.string()),
-                   ("language", pa.string())]),
-    )  # fmt: skip
+    insert_posts(ws, rows)
     con = ws.store.con
-    con.register("new_posts", table)
-    con.execute(
-        "INSERT INTO posts (uid, source_id, native_id, time, text, language, import_id, "
-        "first_import_id) SELECT uid, source_id, uid::VARCHAR, time, text, language, 1, 1 "
-        "FROM new_posts"
-    )
-    con.unregister("new_posts")
     for s in SOURCES:
-        con.execute("INSERT INTO sources (source_id, platform, posts) VALUES (?, 'forum', 0)", [s])
         con.execute(
             "INSERT INTO coverage VALUES (?, 1, ?, ?, 'declared')",
             [s, START, START + timedelta(days=DAYS)],

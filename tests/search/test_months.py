@@ -12,13 +12,13 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from groundswell import ImportOptions, Workspace
 from groundswell.errors import WorkspaceError
 from groundswell.search import index as index_module
 from groundswell.search.results import FACET_SIZES, SearchFilters
+from tests.search.stored import insert_posts
 
 START = datetime(2019, 11, 20, tzinfo=UTC)
 DAYS = 430  # 15 calendar months
@@ -39,22 +39,7 @@ def add_posts(ws: Workspace, n: int, seed: int = 5) -> None:
         for i in range(n)
     ]
     rows.append({**rows[0], "uid": n + 1, "time": datetime(2020, 3, 1, tzinfo=UTC)})  # an edge
-    table = pa.Table.from_pylist(
-        rows,
-        pa.schema([("uid", pa.int64()), ("source_id", pa.string()),
-                   ("time", pa.timestamp("us", tz="UTC")), ("author_id", pa.string()),
-                   ("text", pa.string()), ("language", pa.string())]),
-    )  # fmt: skip
-    con = ws.store.con
-    con.register("new_posts", table)
-    con.execute(
-        "INSERT INTO posts (uid, source_id, native_id, time, author_id, text, language, "
-        "import_id, first_import_id) SELECT uid, source_id, uid::VARCHAR, time, author_id, "
-        "text, language, 1, 1 FROM new_posts"
-    )
-    con.unregister("new_posts")
-    for s in SOURCES:
-        con.execute("INSERT INTO sources (source_id, platform, posts) VALUES (?, 'forum', 0)", [s])
+    insert_posts(ws, rows)
     ws.sync_index()
 
 
