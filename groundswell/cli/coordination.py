@@ -83,6 +83,8 @@ semantics, parameter guidance and how each option maps onto CooRTweet, CooRnet a
 coordination-network-toolkit: docs/coordination.md.
 """
 
+AUTO_WINDOW_WARNING = 3600  # seconds: an automatic window longer than this is flagged
+
 
 def duration(text: str, option: str) -> int:
     """Seconds from ``90``, ``90s``, ``10m``, ``2h`` or ``1d``; an error names ``option``."""
@@ -262,6 +264,14 @@ def register(app: typer.Typer) -> None:
                 )
             if cluster is not None and result.clusters.num_rows:
                 _check_cluster(result, cluster)
+        if auto and result.settings.window > AUTO_WINDOW_WARNING:
+            err.print(
+                f"[yellow]note:[/yellow] the automatic window is "
+                f"{in_words(result.settings.window)} (CooRnet's estimate from these shares): "
+                "shares that far apart say little about coordination; try --window 10m, or "
+                "a shorter period",
+                soft_wrap=True,
+            )
         written = export.write(result, export_dir, wanted) if export_dir is not None else []
         if as_json:
             data = _json(result, cluster, limit)

@@ -145,3 +145,24 @@ def test_durations_in_and_out() -> None:
         "within 10 min, at least 3 co-shares per pair, accounts with at least 2 shares, "
         "weights at or above the 0.9 quantile"
     )
+
+
+def test_an_automatic_window_over_an_hour_is_flagged(
+    w: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "-w", w, *URL_TAG, "--window", "auto")
+    assert code == 0 and "automatic window" not in err  # the planted ring: seconds apart
+    posts = [
+        {"id": f"p{k}{n}", "time": f"2024-04-0{k + 1}T{10 + 2 * n:02d}:00:00Z",
+         "author": name, "user_id": name, "text": f"see https://slow.example/{k}"}
+        for k in range(4) for n, name in enumerate(("ann", "bob"))
+    ]  # fmt: skip
+    path = tmp_path / "slow.jsonl"
+    path.write_text("\n".join(json.dumps(p) for p in posts) + "\n", encoding="utf-8")
+    ws = str(tmp_path / "ws")
+    assert main(["init", ws]) == 0
+    assert main(["import", "jsonl", str(path), "--source", "chat", "-w", ws]) == 0
+    capsys.readouterr()
+    code, out, err = run(capsys, "-w", ws, "-t", "url", "--window", "auto")
+    assert code == 0 and "within 2 h" in out
+    assert "note: the automatic window is 2 h" in err and "--window 10m" in err
