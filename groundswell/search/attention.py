@@ -129,7 +129,7 @@ class SearchCounter:
 
         def request(part: Part) -> dict[str, Any]:
             """The aggregation for one month: only the periods that overlap it."""
-            ranges = [{"from": float(a), "to": float(b)} for a, b in part.edges(edges)]
+            ranges = [{"from": float(a), "to": float(b)} for a, b in part.shard.periods(edges)]
             agg: dict[str, Any] = {}
             if period is not None:
                 agg = {"p": {"range": {"field": "time", "ranges": ranges}}}
@@ -158,7 +158,7 @@ class SearchCounter:
             return part.searcher.aggregate(part.query, request(part))
 
         latest: int | None = None
-        for got in each(count, [p for p in plan.parts if period is None or p.edges(edges)]):
+        for got in each(count, [p for p in plan.parts if period is None or p.shard.periods(edges)]):
             value = got["last"].get("value")
             if value is not None:
                 latest = max(int(value), latest if latest is not None else int(value))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import json
 import os
 import re
@@ -120,6 +121,10 @@ class Shard:
     def within(self, lo: int | None, hi: int | None) -> bool:
         """Whether every time of this month lies in [lo, hi)."""
         return (lo is None or lo <= self.start) and (hi is None or self.end <= hi)
+
+    def periods(self, edges: list[int]) -> list[tuple[int, int]]:
+        """The periods between ``edges`` (epoch µs) that overlap this month."""
+        return [(a, b) for a, b in itertools.pairwise(edges) if b > self.start and a < self.end]
 
 
 # one row per post: its uid, the import that first stored it, and its document as JSON (made

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import html
-import itertools
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -24,7 +23,7 @@ import tantivy
 
 from groundswell.errors import QueryError
 from groundswell.search import analysis
-from groundswell.search.index import SearchIndex
+from groundswell.search.index import SearchIndex, Shard
 from groundswell.search.periods import boundaries, epoch_us, label, posts_span
 from groundswell.search.query import Compiler
 from groundswell.store.duckdb import Store
@@ -82,16 +81,14 @@ class SearchFilters:
 
 
 class Part(NamedTuple):
-    """The query to run on the index of one month, and the month's epoch µs [start, end)."""
+    """The index of one month and the query to run on it."""
 
-    searcher: tantivy.Searcher
+    shard: Shard
     query: tantivy.Query
-    start: int
-    end: int
 
-    def edges(self, edges: list[int]) -> list[tuple[int, int]]:
-        """The periods between ``edges`` that overlap this month."""
-        return [(a, b) for a, b in itertools.pairwise(edges) if b > self.start and a < self.end]
+    @property
+    def searcher(self) -> tantivy.Searcher:
+        return self.shard.searcher
 
 
 @dataclass
@@ -191,14 +188,14 @@ class Searcher:
         parts = []
         for shard in self.index.shards(lo, hi):
             if shard.within(lo, hi):
-                parts.append(Part(shard.searcher, query, shard.start, shard.end))
+                parts.append(Part(shard, query))
             else:
                 lo_, hi_ = -(2**62) if lo is None else lo, 2**62 if hi is None else hi - 1
                 during = tantivy.Query.range_query(
                     schema, "time", tantivy.FieldType.Integer, lo_, hi_
                 )
                 narrowed = _all(query, [(tantivy.Occur.Must, during)])
-                parts.append(Part(shard.searcher, narrowed, shard.start, shard.end))
+                parts.append(Part(shard, narrowed))
         return Plan(query, parts, schema)
 
     def search(
@@ -379,7 +376,7 @@ def facet_counts(
     edges = boundaries("month", timezone, *span) if span is not None else []
 
     def count(part: Part) -> dict[str, Any]:
-        ranges = [{"from": float(a), "to": float(b)} for a, b in part.edges(edges)]
+        ranges = [{"from": float(a), "to": float(b)} for a, b in part.shard.periods(edges)]
         month = {"month": {"range": {"field": "time", "ranges": ranges}}} if ranges else {}
         return part.searcher.aggregate(part.query, {**aggs, **month})
 
