@@ -43,6 +43,7 @@ import tantivy
 
 from groundswell.errors import WorkspaceError
 from groundswell.search import analysis
+from groundswell.search.periods import epoch_us
 from groundswell.store.duckdb import Store, first
 
 VERSION = 7  # of the index layout: a different one is rebuilt
@@ -102,11 +103,7 @@ def month_start(month: int) -> datetime:
 
 def month_span(month: int) -> tuple[int, int]:
     """Epoch µs [start, end) of a month."""
-    return _us(month_start(month)), _us(month_start(month + 1))
-
-
-def _us(t: datetime) -> int:
-    return int(t.timestamp()) * 1_000_000
+    return epoch_us(month_start(month)), epoch_us(month_start(month + 1))
 
 
 @dataclass(frozen=True)
@@ -232,8 +229,6 @@ class SearchIndex:
             start, end = month_span(month)
             if (hi is not None and start >= hi) or (lo is not None and end <= lo):
                 continue
-            if not (self.path / folder(month) / "meta.json").exists():
-                continue  # (removed by another process's sync since it was listed)
             index = self._index(month)
             index.reload()
             out.append(Shard(month, index.searcher(), start, end))
@@ -290,7 +285,7 @@ class SearchIndex:
                     doubtful = int(pending) if pending else synced
                     result.added = self._write(store, synced, latest, doubtful, progress)
                 if self.documents != _count_posts(store):
-                    result.repaired, added = self._repair(store, progress)
+                    result.repaired, added = self._reindex(store, progress)
                     result.added += added
         result.seconds = time.monotonic() - started
         return result
@@ -336,25 +331,25 @@ class SearchIndex:
     def _rebuild(self, store: Store, progress: SyncProgress | None) -> int:
         latest = _latest_import(store)
         self._set(synced=0, pending=latest)
-        with _reading(store) as cur:
-            counts = _month_counts(cur, "TRUE", [])
-            for month in set(self.months()) - counts.keys():
-                self._remove(month)
-            done = self._fill(cur, "TRUE", [], progress, counts=counts, clear=True)
+        _, done = self._reindex(store, progress, every=True)
         self._set(synced=latest, pending=None, dirty=None)
         return done
 
-    def _repair(self, store: Store, progress: SyncProgress | None) -> tuple[list[str], int]:
-        """Index again the months whose document count differs from the store's posts."""
+    def _reindex(
+        self, store: Store, progress: SyncProgress | None, *, every: bool = False
+    ) -> tuple[list[str], int]:
+        """Index again from the store every month (or, by default, those whose document count
+        differs from the store's posts), and remove the months with no posts left; the months
+        changed, and the documents written."""
         have = {s.month: s.searcher.num_docs for s in self.shards()}
         with _reading(store) as cur:
             counts = _month_counts(cur, "TRUE", [])
-            wrong = {m for m in have.keys() | counts.keys() if have.get(m) != counts.get(m)}
-            for month in wrong - counts.keys():
+            gone = have.keys() - counts.keys()
+            for month in gone:
                 self._remove(month)
-            redo = {m: n for m, n in counts.items() if m in wrong}
+            redo = {m: n for m, n in counts.items() if every or have.get(m) != n}
             done = self._fill(cur, "TRUE", [], progress, counts=redo, clear=True)
-        return [folder(m) for m in sorted(wrong)], done
+        return [folder(m) for m in sorted(redo.keys() | gone)], done
 
     def _fill(
         self,
